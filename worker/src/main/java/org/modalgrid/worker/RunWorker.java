@@ -87,6 +87,13 @@ public final class RunWorker extends AbstractBehavior<RunWorker.Command> {
           "slot " + device + " is busy with " + currentRun, "busy", true, System.currentTimeMillis()));
       return this;
     }
+    if (spec.failOnPurpose()) {
+      msg.replyTo().tell(new RunEvent.Started(spec.runId(), msg.attempt(), workerId, device, System.currentTimeMillis()));
+      msg.replyTo().tell(new RunEvent.Failed(spec.runId(), msg.attempt(), workerId,
+          "planned failure of attempt " + msg.attempt() + " (chaos.fail-first-attempts)", "chaos", false,
+          System.currentTimeMillis()));
+      return this;
+    }
     currentRun = spec.runId();
     currentAttempt = msg.attempt();
     AtomicBoolean cancel = new AtomicBoolean(false);

@@ -1,0 +1,35 @@
+package org.modalgrid.grid;
+
+import com.typesafe.config.ConfigException;
+import java.util.Map;
+import org.modalgrid.data.DatasetCache;
+import org.modalgrid.data.MultimodalDataset;
+
+/**
+ * Turns a checked config into an {@link ExperimentPlan}. It loads the dataset once (for the first
+ * point of the dataset axes and the first seed), so that bad data is refused before any run
+ * starts, and so that the grid knows the dataset's modalities and task.
+ */
+public final class Planner {
+
+  private Planner() {}
+
+  public static ExperimentPlan plan(ExperimentConfig cfg, DatasetCache cache) {
+    MultimodalDataset ds = firstDataset(cfg, cache);
+    return ExperimentPlan.build(cfg, ds.modalities(), ds.task(), ds.numClasses());
+  }
+
+  /** One line about the dataset, e.g. for the start of a run's output. */
+  public static String describe(ExperimentConfig cfg, DatasetCache cache) {
+    return firstDataset(cfg, cache).toString();
+  }
+
+  private static MultimodalDataset firstDataset(ExperimentConfig cfg, DatasetCache cache) {
+    Map<String, Object> point = GridSettings.axisPoints(cfg.grid().axes()).get(0);
+    try {
+      return cache.get(cfg.datasetFor(point), cfg.grid().seeds().get(0));
+    } catch (ConfigException e) {
+      throw new ConfigError(cfg.source() + ": dataset: " + e.getMessage(), e);
+    }
+  }
+}

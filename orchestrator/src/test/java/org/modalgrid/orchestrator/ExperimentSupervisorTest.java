@@ -1,0 +1,229 @@
+package org.modalgrid.orchestrator;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
+import org.apache.pekko.actor.testkit.typed.javadsl.ActorTestKit;
+import org.apache.pekko.actor.testkit.typed.javadsl.TestProbe;
+import org.apache.pekko.actor.typed.ActorRef;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.modalgrid.data.Task;
+import org.modalgrid.grid.ExperimentConfig;
+import org.modalgrid.grid.ExperimentConfigTest;
+import org.modalgrid.grid.ExperimentPlan;
+import org.modalgrid.model.EpochStat;
+import org.modalgrid.protocol.RunResult;
+import org.modalgrid.protocol.RunSpec;
+import org.modalgrid.run.RunExecution;
+import org.modalgrid.worker.RunWorker;
+
+class ExperimentSupervisorTest {
+
+  ActorTestKit kit;
+
+  @BeforeEach
+  void start() {
+    kit = ActorTestKit.create();
+  }
+
+  @AfterEach
+  void stop() {
+    kit.shutdownTestKit();
+  }
+
+  static ExperimentPlan plan(String... overrides) {
+    ExperimentConfig c = ExperimentConfig.parse("t.conf", ExperimentConfigTest.BASE, List.of(overrides));
+    return ExperimentPlan.build(c, List.of("a", "b"), Task.CLASSIFICATION, 3);
+  }
+
+  /** A stand-in for training: two epochs, then numbers derived from the cell. */
+  static RunResult fakeResult(RunSpec spec, org.modalgrid.model.TrainingListener l) {
+    List<EpochStat> history = List.of(new EpochStat(1, 1.0, null, 1), new EpochStat(2, 0.5, 90.0, 2));
+    history.forEach(l::onEpoch);
+    double acc = 60 + 10 * spec.cell().subset().size() + spec.cell().seed();
+    return new RunResult(Map.of("accuracy", acc, "test_error", 100 - acc, "test_ce", 1.0 / acc),
+        Map.of("eta_error", 100 - acc - 1, "eta_ce", 1.0 / acc), 10, history, 1, 1, 2);
+  }
+
+  record Harness(ActorRef<ExperimentSupervisor.Command> supervisor, ActorRef<Aggregator.Command> aggregator,
+      TestProbe<Aggregator.Update> updates) {}
+
+  Harness harness(int slots, RunExecution execution) {
+    ActorRef<Aggregator.Command> aggregator = kit.spawn(Aggregator.create());
+    TestProbe<Aggregator.Update> updates = kit.createTestProbe();
+    aggregator.tell(new Aggregator.Subscribe(updates.getRef()));
+    ActorRef<ExperimentSupervisor.Command> supervisor =
+        kit.spawn(ExperimentSupervisor.create(aggregator, new ExperimentSupervisor.Settings(2)));
+    for (int i = 0; i < slots; i++) {
+      kit.spawn(RunWorker.create("test/cpu:" + i, "cpu:" + i, execution), RunWorker.actorName("cpu:" + i));
+    }
+    return new Harness(supervisor, aggregator, updates);
+  }
+
+  Aggregator.ExperimentCompleted awaitCompleted(TestProbe<Aggregator.Update> probe, String experimentId) {
+    return (Aggregator.ExperimentCompleted) probe.fishForMessage(Duration.ofSeconds(20), u ->
+        u instanceof Aggregator.ExperimentCompleted c && c.experimentId().equals(experimentId)
+            ? org.apache.pekko.actor.testkit.typed.javadsl.FishingOutcomes.complete()
+            : org.apache.pekko.actor.testkit.typed.javadsl.FishingOutcomes.continueAndIgnore()).get(0);
+  }
+
+  List<RunRecord> runs(Harness h, String experimentId) {
+    TestProbe<java.util.Optional<List<RunRecord>>> p = kit.createTestProbe();
+    h.aggregator().tell(new Aggregator.GetRuns(experimentId, null, p.getRef()));
+    return p.receiveMessage().orElseThrow();
+  }
+
+  @Test
+  void everyRunOfTheGridSucceedsOnceAndTheTablesFollow() {
+    Map<String, AtomicInteger> executions = new ConcurrentHashMap<>();
+    Harness h = harness(2, (spec, l) -> {
+      executions.computeIfAbsent(spec.runId(), k -> new AtomicInteger()).incrementAndGet();
+      return fakeResult(spec, l);
+    });
+    ExperimentPlan plan = plan();
+    TestProbe<ExperimentSupervisor.Submitted> submitted = kit.createTestProbe();
+    h.supervisor().tell(new ExperimentSupervisor.Submit(plan, null, submitted.getRef()));
+    assertEquals(new ExperimentSupervisor.Submitted(plan.experimentId(), 12, true), submitted.receiveMessage());
+    Aggregator.ExperimentCompleted done = awaitCompleted(h.updates(), plan.experimentId());
+    assertEquals(12, done.summary().counts().get("succeeded"));
+    assertEquals("succeeded", done.summary().status());
+    assertEquals(12, executions.size());
+    assertTrue(executions.values().stream().allMatch(n -> n.get() == 1));
+    for (RunRecord r : runs(h, plan.experimentId())) {
+      assertEquals(RunState.SUCCEEDED, r.state());
+      assertEquals(1, r.attempts().size());
+      assertEquals(2, r.history().size());
+      assertEquals(0.5, r.history().get(1).trainLoss());
+    }
+    TestProbe<java.util.Optional<org.modalgrid.analysis.Table>> tp = kit.createTestProbe();
+    h.aggregator().tell(new Aggregator.GetTable(plan.experimentId(), "accuracy", tp.getRef()));
+    var table = tp.receiveMessage().orElseThrow();
+    var full = table.rows().stream().filter(r -> r.get("subset").equals("a+b")).findFirst().orElseThrow();
+    assertEquals(80.5, (double) full.get("accuracy_mean"), 1e-9, "(80 + 81) / 2 over seeds 0 and 1");
+
+    // submitting the same experiment again is idempotent
+    h.supervisor().tell(new ExperimentSupervisor.Submit(plan, null, submitted.getRef()));
+    assertEquals(false, submitted.receiveMessage().created());
+  }
+
+  @Test
+  void chaosFailsChosenRunsAndAManualRetryCompletesThem() {
+    Harness h = harness(2, ExperimentSupervisorTest::fakeResult);
+    ExperimentPlan plan = plan("chaos.fail-first-attempts=1", "chaos.select=\"subset=a+b,seed=0\"");
+    TestProbe<ExperimentSupervisor.Submitted> submitted = kit.createTestProbe();
+    h.supervisor().tell(new ExperimentSupervisor.Submit(plan, null, submitted.getRef()));
+    Aggregator.ExperimentCompleted first = awaitCompleted(h.updates(), plan.experimentId());
+    assertEquals(2, first.summary().counts().get("failed"));
+    assertEquals("finished-with-failures", first.summary().status());
+    List<RunRecord> failed = runs(h, plan.experimentId()).stream().filter(r -> r.state() == RunState.FAILED).toList();
+    assertTrue(failed.stream().allMatch(r -> r.attempts().get(0).kind().equals("chaos")));
+    assertTrue(failed.get(0).error().contains("planned failure"), failed.get(0).error());
+
+    TestProbe<ExperimentSupervisor.Reply> reply = kit.createTestProbe();
+    h.supervisor().tell(new ExperimentSupervisor.Retry("rnope", reply.getRef()));
+    assertEquals("not-found", reply.receiveMessage().status());
+    String ok = runs(h, plan.experimentId()).stream().filter(r -> r.state() == RunState.SUCCEEDED).findFirst().orElseThrow().runId();
+    h.supervisor().tell(new ExperimentSupervisor.Retry(ok, reply.getRef()));
+    assertEquals("ok", reply.receiveMessage().status(), "a succeeded run may be run again");
+    awaitCompleted(h.updates(), plan.experimentId());
+
+    h.supervisor().tell(new ExperimentSupervisor.RetryFailed(plan.experimentId(), reply.getRef()));
+    ExperimentSupervisor.Reply r = reply.receiveMessage();
+    assertEquals("ok", r.status());
+    assertEquals(2, r.runIds().size());
+    Aggregator.ExperimentCompleted second = awaitCompleted(h.updates(), plan.experimentId());
+    assertEquals(12, second.summary().counts().get("succeeded"));
+    for (RunRecord rec : runs(h, plan.experimentId())) {
+      if (r.runIds().contains(rec.runId())) {
+        assertEquals(2, rec.attempts().size());
+        assertEquals("failed", rec.attempts().get(0).status());
+        assertEquals("succeeded", rec.attempts().get(1).status());
+      }
+    }
+  }
+
+  @Test
+  void retryingAQueuedOrRunningRunIsAConflictAndCancelStopsIt() throws Exception {
+    CountDownLatch release = new CountDownLatch(1);
+    Harness h = harness(1, (spec, l) -> {
+      for (int i = 0; i < 200 && !l.stopRequested(); i++) {
+        try {
+          release.await(25, TimeUnit.MILLISECONDS);
+        } catch (InterruptedException e) {
+          throw new IllegalStateException(e);
+        }
+      }
+      if (l.stopRequested()) throw new org.modalgrid.model.TrainingCancelledException("cancelled at epoch 1");
+      return fakeResult(spec, l);
+    });
+    ExperimentPlan plan = plan("experiment.seeds=1", "experiment.fractions=[1.0]");
+    TestProbe<ExperimentSupervisor.Submitted> submitted = kit.createTestProbe();
+    h.supervisor().tell(new ExperimentSupervisor.Submit(plan, null, submitted.getRef()));
+    submitted.receiveMessage();
+    String first = plan.runs().get(0).runId();
+    String second = plan.runs().get(1).runId();
+    TestProbe<ExperimentSupervisor.Reply> reply = kit.createTestProbe();
+    h.supervisor().tell(new ExperimentSupervisor.Retry(second, reply.getRef()));
+    assertEquals("conflict", reply.receiveMessage().status());
+    h.supervisor().tell(new ExperimentSupervisor.Cancel(first, reply.getRef()));
+    assertEquals("ok", reply.receiveMessage().status());
+    h.supervisor().tell(new ExperimentSupervisor.Cancel(second, reply.getRef()));
+    assertEquals("ok", reply.receiveMessage().status());
+    release.countDown();
+    Aggregator.ExperimentCompleted done = awaitCompleted(h.updates(), plan.experimentId());
+    assertEquals(2, done.summary().counts().get("cancelled"));
+    assertEquals(1, done.summary().counts().get("succeeded"));
+    h.supervisor().tell(new ExperimentSupervisor.Cancel(first, reply.getRef()));
+    assertEquals("conflict", reply.receiveMessage().status());
+  }
+
+  @Test
+  void aStoppedWorkerLosesItsRunToAnotherSlot() {
+    CountDownLatch never = new CountDownLatch(1);
+    List<String> seenBy = java.util.Collections.synchronizedList(new ArrayList<>());
+    ActorRef<Aggregator.Command> aggregator = kit.spawn(Aggregator.create());
+    TestProbe<Aggregator.Update> updates = kit.createTestProbe();
+    aggregator.tell(new Aggregator.Subscribe(updates.getRef()));
+    ActorRef<ExperimentSupervisor.Command> supervisor =
+        kit.spawn(ExperimentSupervisor.create(aggregator, new ExperimentSupervisor.Settings(2)));
+    ActorRef<RunWorker.Command> stuck = kit.spawn(RunWorker.create("test/stuck", "cpu:9", (spec, l) -> {
+      seenBy.add("stuck");
+      try {
+        never.await(30, TimeUnit.SECONDS);
+      } catch (InterruptedException e) {
+        Thread.currentThread().interrupt();
+      }
+      return fakeResult(spec, l);
+    }), RunWorker.actorName("cpu:9"));
+    ExperimentPlan plan = plan("experiment.seeds=1", "experiment.fractions=[1.0]", "experiment.subsets=[[a]]");
+    TestProbe<ExperimentSupervisor.Submitted> submitted = kit.createTestProbe();
+    supervisor.tell(new ExperimentSupervisor.Submit(plan, null, submitted.getRef()));
+    submitted.receiveMessage();
+    updates.fishForMessage(Duration.ofSeconds(10), u -> u instanceof Aggregator.RunChanged c
+        && c.record().state() == RunState.RUNNING
+        ? org.apache.pekko.actor.testkit.typed.javadsl.FishingOutcomes.complete()
+        : org.apache.pekko.actor.testkit.typed.javadsl.FishingOutcomes.continueAndIgnore());
+    kit.spawn(RunWorker.create("test/cpu:0", "cpu:0", ExperimentSupervisorTest::fakeResult), RunWorker.actorName("cpu:0"));
+    kit.stop(stuck);
+    Aggregator.ExperimentCompleted done = awaitCompleted(updates, plan.experimentId());
+    assertEquals(1, done.summary().counts().get("succeeded"));
+    TestProbe<java.util.Optional<List<RunRecord>>> p = kit.createTestProbe();
+    aggregator.tell(new Aggregator.GetRuns(plan.experimentId(), null, p.getRef()));
+    RunRecord r = p.receiveMessage().orElseThrow().get(0);
+    assertEquals(2, r.attempts().size());
+    assertEquals("lost", r.attempts().get(0).status());
+    assertEquals("worker-lost", r.attempts().get(0).kind());
+    assertEquals("test/cpu:0", r.attempts().get(1).workerId());
+    never.countDown();
+  }
+}
