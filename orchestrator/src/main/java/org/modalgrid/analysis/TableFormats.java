@@ -175,7 +175,9 @@ public final class TableFormats {
   private static String display(String column, Object v) {
     if (v == null) return "—";
     if (v instanceof Boolean b) return b ? "yes" : "no";
-    if (v instanceof Double d) return column.equals("fraction") ? Tables.fmtFraction(d) : number(column, d);
+    if (v instanceof Double d) {
+      return d.isNaN() || d.isInfinite() ? "—" : new java.math.BigDecimal(d.toString()).stripTrailingZeros().toPlainString();
+    }
     return v.toString();
   }
 

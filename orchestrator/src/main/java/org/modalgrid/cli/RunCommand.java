@@ -2,9 +2,6 @@ package org.modalgrid.cli;
 
 import java.io.PrintStream;
 import java.nio.file.Path;
-import java.time.ZoneOffset;
-import java.time.ZonedDateTime;
-import java.time.format.DateTimeFormatter;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -29,7 +26,7 @@ final class RunCommand implements Callable<Integer> {
 
   @Option(names = "--out", paramLabel = "DIR",
       description = "Results folder (default: runs/<experiment-name>-<UTC timestamp>/)")
-  Path out;
+  Path outDir;
 
   @Option(names = "--set", paramLabel = "KEY=VALUE", description = "Override a config key, e.g. --set experiment.seeds=2 (repeatable)")
   List<String> sets = new ArrayList<>();
@@ -43,6 +40,19 @@ final class RunCommand implements Callable<Integer> {
 
   @Option(names = "--quiet", description = "Print only the final tables and the results folder")
   boolean quiet;
+
+  @Option(names = "--port", paramLabel = "PORT", description = "Serve the live UI and API on this port while it runs (default ${DEFAULT-VALUE}; 0 picks a free one)")
+  int port = 8080;
+
+  @Option(names = "--host", paramLabel = "HOST", description = "Address to serve on (default ${DEFAULT-VALUE})")
+  String host = "127.0.0.1";
+
+  @Option(names = "--token", paramLabel = "TOKEN", defaultValue = "${env:MODALGRID_TOKEN}",
+      description = "Bearer token that mutating API calls must send (default: $MODALGRID_TOKEN)")
+  String token;
+
+  @Option(names = "--no-ui", description = "Do not serve the UI and API")
+  boolean noUi;
 
   @Override
   public Integer call() {
@@ -61,9 +71,26 @@ final class RunCommand implements Callable<Integer> {
       err.println("modalgrid: --workers must be >= 1, got " + workers);
       return 2;
     }
-    Path dir = out != null ? out : defaultFolder(cfg.name());
+    if (!noUi) {
+      try {
+        org.modalgrid.http.HttpServer.checkExposure(host, token);
+      } catch (IllegalArgumentException e) {
+        err.println("modalgrid: " + e.getMessage());
+        return 2;
+      }
+    }
+    Path dir = outDir != null ? outDir : defaultFolder(cfg.name());
+    java.util.function.Consumer<org.modalgrid.orchestrator.Orchestrator> serve = noUi ? null : orch -> {
+      try {
+        org.modalgrid.http.HttpServer server = org.modalgrid.http.HttpServer.start(orch, host, port, token);
+        out.println("live UI and API: " + server.url());
+      } catch (IllegalStateException e) {
+        err.println("modalgrid: warning: " + e.getMessage() + "; running without the UI (choose another --port, or --no-ui)");
+      }
+      out.flush();
+    };
     try {
-      LocalRun.Outcome outcome = LocalRun.execute(cfg, dir, workers, quiet ? null : out);
+      LocalRun.Outcome outcome = LocalRun.execute(cfg, dir, workers, quiet ? null : out, serve);
       out.println();
       outcome.tables().values().forEach(t -> out.println(org.modalgrid.analysis.TableFormats.markdown(t)));
       out.println("results: " + dir.toAbsolutePath().normalize());
@@ -76,7 +103,6 @@ final class RunCommand implements Callable<Integer> {
   }
 
   static Path defaultFolder(String name) {
-    String ts = ZonedDateTime.now(ZoneOffset.UTC).format(DateTimeFormatter.ofPattern("yyyyMMdd'T'HHmmss'Z'"));
-    return Path.of("runs", name + "-" + ts);
+    return Path.of("runs", org.modalgrid.orchestrator.Orchestrator.folderName(name));
   }
 }

@@ -19,12 +19,8 @@ public final class Planner {
     return ExperimentPlan.build(cfg, ds.modalities(), ds.task(), ds.numClasses());
   }
 
-  /** One line about the dataset, e.g. for the start of a run's output. */
-  public static String describe(ExperimentConfig cfg, DatasetCache cache) {
-    return firstDataset(cfg, cache).toString();
-  }
-
-  private static MultimodalDataset firstDataset(ExperimentConfig cfg, DatasetCache cache) {
+  /** The dataset at the first point of the dataset axes, for the first seed. */
+  public static MultimodalDataset firstDataset(ExperimentConfig cfg, DatasetCache cache) {
     Map<String, Object> point = GridSettings.axisPoints(cfg.grid().axes()).get(0);
     try {
       return cache.get(cfg.datasetFor(point), cfg.grid().seeds().get(0));

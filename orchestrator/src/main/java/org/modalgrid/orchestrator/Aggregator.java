@@ -43,6 +43,13 @@ public final class Aggregator extends AbstractBehavior<Aggregator.Command> {
 
   public record Subscribe(ActorRef<Update> subscriber) implements Command {}
 
+  /**
+   * Subscribe, receiving first a {@link Snapshot} of the current state (the runs of
+   * {@code experimentId}, or of every experiment when null), then every later update: nothing is
+   * missed between the two.
+   */
+  public record SubscribeWithSnapshot(ActorRef<Update> subscriber, String experimentId) implements Command {}
+
   public record Unsubscribe(ActorRef<Update> subscriber) implements Command {}
 
   public record GetExperiments(ActorRef<List<ExperimentSummary>> replyTo) implements Command {}
@@ -63,6 +70,9 @@ public final class Aggregator extends AbstractBehavior<Aggregator.Command> {
 
   public record ExperimentAdded(String experimentId, ExperimentSummary summary) implements Update {}
 
+  /** The state when a subscription started. {@code experimentId} is the filter, or null. */
+  public record Snapshot(String experimentId, List<ExperimentSummary> experiments, List<RunRecord> runs) implements Update {}
+
   /** A run changed state (queued, started, succeeded, failed, cancelled). */
   public record RunChanged(String experimentId, RunRecord record, ExperimentSummary summary) implements Update {}
 
@@ -80,7 +90,8 @@ public final class Aggregator extends AbstractBehavior<Aggregator.Command> {
    *                  number of busy slots; null when unknown
    */
   public record ExperimentSummary(String experimentId, String name, String source, String task, long createdAt,
-      int total, Map<String, Integer> counts, boolean completed, Long etaMillis, String resultsDir) {
+      int total, Map<String, Integer> counts, boolean completed, Long etaMillis, String resultsDir,
+      ExperimentPlan plan) {
 
     public String status() {
       if (!completed) return counts.getOrDefault("running", 0) > 0 ? "running" : "queued";
@@ -108,6 +119,7 @@ public final class Aggregator extends AbstractBehavior<Aggregator.Command> {
         .onMessage(Requeued.class, this::onRequeued)
         .onMessage(CancelledQueued.class, this::onCancelledQueued)
         .onMessage(Subscribe.class, this::onSubscribe)
+        .onMessage(SubscribeWithSnapshot.class, this::onSubscribeWithSnapshot)
         .onMessage(Unsubscribe.class, m -> {
           subscribers.remove(m.subscriber());
           return this;
@@ -207,6 +219,15 @@ public final class Aggregator extends AbstractBehavior<Aggregator.Command> {
     return this;
   }
 
+  private Behavior<Command> onSubscribeWithSnapshot(SubscribeWithSnapshot msg) {
+    List<RunRecord> runs = new ArrayList<>();
+    for (ExperimentView v : experiments.values()) {
+      if (msg.experimentId() == null || msg.experimentId().equals(v.plan.experimentId())) runs.addAll(v.records.values());
+    }
+    msg.subscriber().tell(new Snapshot(msg.experimentId(), experiments.values().stream().map(this::summary).toList(), runs));
+    return onSubscribe(new Subscribe(msg.subscriber()));
+  }
+
   private Behavior<Command> onGetExperiments(GetExperiments msg) {
     msg.replyTo().tell(experiments.values().stream().map(this::summary).toList());
     return this;
@@ -247,7 +268,7 @@ public final class Aggregator extends AbstractBehavior<Aggregator.Command> {
     v.counts().forEach((k, n) -> counts.put(k.label(), n));
     return new ExperimentSummary(v.plan.experimentId(), v.plan.config().name(), v.plan.config().source(),
         v.plan.task().name().toLowerCase(), v.createdAt, v.records.size(), counts, v.completed, eta(v),
-        v.folder == null ? null : v.folder.dir().toString());
+        v.folder == null ? null : v.folder.dir().toString(), v.plan);
   }
 
   /** Remaining runs times the mean run duration, divided by the number of runs in flight. */

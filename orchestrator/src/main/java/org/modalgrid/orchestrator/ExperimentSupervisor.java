@@ -349,7 +349,7 @@ public final class ExperimentSupervisor extends AbstractBehavior<ExperimentSuper
       String name = w.ref.path().name();
       String device = name.startsWith("slot-") ? name.substring(5).replaceFirst("-", ":") : name;
       String node = w.ref.path().address().hostPort();
-      out.add(new SlotInfo(w.ref.path().toString(), node, device, w.runId != null, w.runId));
+      out.add(new SlotInfo(node + "/" + device, node, device, w.runId != null, w.runId));
     }
     msg.replyTo().tell(out);
     return this;

@@ -20,16 +20,16 @@ public final class Guardian {
 
   /**
    * @param localDevices device slots to run in this JVM, e.g. ["cpu:0", "cpu:1"]; empty for none
-   * @param nodeName     how this node names its workers (e.g. "local")
    */
-  public static Behavior<Void> create(List<String> localDevices, String nodeName, RunExecution execution,
+  public static Behavior<Void> create(List<String> localDevices, RunExecution execution,
       ExperimentSupervisor.Settings settings, CompletableFuture<Started> started) {
     return Behaviors.setup(ctx -> {
       ActorRef<Aggregator.Command> aggregator = ctx.spawn(Aggregator.create(), "aggregator");
       ActorRef<ExperimentSupervisor.Command> supervisor =
           ctx.spawn(ExperimentSupervisor.create(aggregator, settings), "supervisor");
+      String node = ctx.getSystem().address().hostPort();
       for (String device : localDevices) {
-        ctx.spawn(RunWorker.create(nodeName + "/" + device, device, execution), RunWorker.actorName(device));
+        ctx.spawn(RunWorker.create(node + "/" + device, device, execution), RunWorker.actorName(device));
       }
       started.complete(new Started(supervisor, aggregator));
       return Behaviors.empty();

@@ -24,9 +24,9 @@ class RunCommandTest {
 
   static final Path SMOKE = Path.of("..", "configs", "smoke.conf");
 
-  record Result(int code, String out, String err) {}
+  public record Result(int code, String out, String err) {}
 
-  static Result run(String... args) {
+  public static Result run(String... args) {
     PrintStream oldOut = System.out;
     PrintStream oldErr = System.err;
     ByteArrayOutputStream out = new ByteArrayOutputStream();
@@ -48,7 +48,7 @@ class RunCommandTest {
   @Test
   void smokeConfigRunsEndToEndAndWritesEveryOutput(@TempDir Path tmp) throws Exception {
     Path out = tmp.resolve("smoke");
-    Result r = run("run", SMOKE.toString(), "--out", out.toString(), "--workers", "2");
+    Result r = run("run", SMOKE.toString(), "--out", out.toString(), "--workers", "2", "--no-ui");
     assertEquals(0, r.code(), r.out() + r.err());
     // 3 subsets x 2 fractions x 2 seeds
     assertTrue(r.out().contains("[12/12] ok"), r.out());

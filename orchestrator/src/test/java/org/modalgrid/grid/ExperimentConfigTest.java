@@ -11,9 +11,9 @@ import java.util.Map;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
-class ExperimentConfigTest {
+public class ExperimentConfigTest {
 
-  static final String BASE = """
+  public static final String BASE = """
       experiment { name = t, seeds = 2, subsets = all, fractions = [1.0, 0.5] }
       dataset {
         source = synthetic-classification

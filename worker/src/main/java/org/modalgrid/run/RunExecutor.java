@@ -98,14 +98,14 @@ public final class RunExecutor implements RunExecution {
       if (fresh != null) {
         FreshSampler.Sample fit = fresh.draw(spec.probe().fitRows(), Seeds.mix(cell.seed(), FRESH_FIT_STREAM));
         FreshSampler.Sample score = fresh.draw(spec.probe().scoreRows(), Seeds.mix(cell.seed(), FRESH_SCORE_STREAM));
-        double probeMse = LatentQuality.regressionProbeMse(trained.model(), standardize(fit, cell, standardizers), fit.targets(),
-            standardize(score, cell, standardizers), score.targets(), spec.probe());
-        eta.put("eta", probeMse - ds.oracleRisk());
-        eta.put("probe_mse", probeMse);
+        double value = LatentQuality.regressionEta(trained.model(), standardize(fit, cell, standardizers), fit.targets(),
+            standardize(score, cell, standardizers), score.targets(), spec.probe(), ds.oracleRisk());
+        eta.put("eta", value);
+        eta.put("probe_mse", value + ds.oracleRisk());
       } else {
         // No generator: cross-fit the least-squares head on the test split's latent codes; the
         // oracle risk is unknown, so eta is the probe MSE (up to that constant, which cancels in gamma).
-        double probeMse = LatentQuality.regressionCrossFitMse(trained.model(), testX, data.testTargets(), spec.probe(),
+        double probeMse = crossFitLeastSquares(trained.model().encode(testX), data.testTargets(), spec.probe(),
             Seeds.mix(cell.seed(), PROBE_STREAM));
         eta.put("eta", probeMse);
         eta.put("probe_mse", probeMse);
@@ -123,6 +123,39 @@ public final class RunExecutor implements RunExecution {
       out.add(standardizers.get(i).apply(s.features().get(cell.subset().get(i))));
     }
     return out;
+  }
+
+  /** Least-squares head cross-fitted over {@code probe.folds} random folds of the rows; mean held-out MSE. */
+  static double crossFitLeastSquares(org.nd4j.linalg.api.ndarray.INDArray z, float[] y, org.modalgrid.latent.ProbeSpec probe,
+      long seed) {
+    int n = y.length;
+    int folds = Math.min(probe.folds(), n);
+    int[] perm = new int[n];
+    java.util.Arrays.setAll(perm, i -> i);
+    java.util.Random rnd = new java.util.Random(seed);
+    for (int i = n - 1; i > 0; i--) {
+      int j = rnd.nextInt(i + 1);
+      int t = perm[i];
+      perm[i] = perm[j];
+      perm[j] = t;
+    }
+    double sse = 0;
+    for (int f = 0; f < folds; f++) {
+      List<Integer> fit = new ArrayList<>();
+      List<Integer> held = new ArrayList<>();
+      for (int i = 0; i < n; i++) (i % folds == f ? held : fit).add(perm[i]);
+      if (fit.isEmpty() || held.isEmpty()) continue;
+      int[] fi = fit.stream().mapToInt(Integer::intValue).toArray();
+      int[] hi = held.stream().mapToInt(Integer::intValue).toArray();
+      double mse = org.modalgrid.latent.LeastSquaresProbe.fitAndScore(rows(z, fi), pick(y, fi), rows(z, hi), pick(y, hi),
+          probe.ridge());
+      sse += mse * hi.length;
+    }
+    return sse / n;
+  }
+
+  private static org.nd4j.linalg.api.ndarray.INDArray rows(org.nd4j.linalg.api.ndarray.INDArray z, int[] idx) {
+    return org.nd4j.linalg.factory.Nd4j.pullRows(z, 1, idx, 'c');
   }
 
   static int[] pick(int[] values, int[] rows) {
