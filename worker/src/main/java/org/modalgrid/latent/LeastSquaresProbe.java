@@ -147,13 +147,13 @@ public final class LeastSquaresProbe {
     return x;
   }
 
-  /** A fresh DOUBLE, column-major copy of {@code z}. */
+  /** A fresh DOUBLE copy of {@code z}, safe to modify in place. */
   static INDArray toDouble(INDArray z) {
     if (z.rank() != 2) {
       throw new IllegalArgumentException("latent codes must be a rows x p matrix, got shape "
           + java.util.Arrays.toString(z.shape()));
     }
-    return Nd4j.create(DataType.DOUBLE, z.shape(), 'f').assign(z.castTo(DataType.DOUBLE));
+    return z.dataType() == DataType.DOUBLE ? z.dup() : z.castTo(DataType.DOUBLE);
   }
 
   private static void checkRows(int n, float[] y) {
