@@ -531,7 +531,8 @@
     const colgroup = el.lb.querySelector('colgroup') || el.lb.insertBefore(document.createElement('colgroup'), el.lb.firstChild);
     colgroup.innerHTML = cols.map((c) => `<col class="col-${c.id.replace(/[^a-z0-9]+/gi, '-')}">`).join('');
     const longest = Math.max(6, ...[...S.cells.values()].map((c) => String(c.subset).length));
-    colgroup.querySelector('.col-subset').style.width = Math.min(320, 48 + 7.5 * longest) + 'px';
+    // room for the longest subset name and its size badge
+    colgroup.querySelector('.col-subset').style.width = Math.min(340, Math.max(150, 70 + 8.5 * longest)) + 'px';
     const head = document.createElement('tr');
     for (const c of cols) {
       const th = document.createElement('th');
