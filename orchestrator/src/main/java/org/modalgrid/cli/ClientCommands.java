@@ -54,6 +54,22 @@ final class ClientCommands {
     }
   }
 
+  /** POSTs {@code runs/RUN_ID/runAction} or {@code experiments/ID/experimentAction}: exactly one id is given. */
+  static int runOrExperiment(Connection conn, String runId, String runAction, String experimentId,
+      String experimentAction, String experimentOption) {
+    return guarded(() -> {
+      if ((runId == null) == (experimentId == null)) {
+        throw new ApiClient.ApiException(0, "give either a RUN_ID or " + experimentOption + " EXPERIMENT_ID");
+      }
+      try (ApiClient c = conn.client()) {
+        JsonNode r = runId != null ? c.post("/api/v1/runs/" + enc(runId) + "/" + runAction, null)
+            : c.post("/api/v1/experiments/" + enc(experimentId) + "/" + experimentAction, null);
+        System.out.println(r.path("message").asText());
+        return 0;
+      }
+    });
+  }
+
   static String enc(String s) {
     return URLEncoder.encode(s, StandardCharsets.UTF_8);
   }
@@ -249,17 +265,7 @@ final class ClientCommands {
 
     @Override
     public Integer call() {
-      return guarded(() -> {
-        if ((runId == null) == (experiment == null)) {
-          throw new ApiClient.ApiException(0, "give either a RUN_ID or --failed EXPERIMENT_ID");
-        }
-        try (ApiClient c = conn.client()) {
-          JsonNode r = runId != null ? c.post("/api/v1/runs/" + enc(runId) + "/retry", null)
-              : c.post("/api/v1/experiments/" + enc(experiment) + "/retry-failed", null);
-          System.out.println(r.path("message").asText());
-          return 0;
-        }
-      });
+      return runOrExperiment(conn, runId, "retry", experiment, "retry-failed", "--failed");
     }
   }
 
@@ -276,17 +282,7 @@ final class ClientCommands {
 
     @Override
     public Integer call() {
-      return guarded(() -> {
-        if ((runId == null) == (experiment == null)) {
-          throw new ApiClient.ApiException(0, "give either a RUN_ID or --experiment EXPERIMENT_ID");
-        }
-        try (ApiClient c = conn.client()) {
-          JsonNode r = runId != null ? c.post("/api/v1/runs/" + enc(runId) + "/cancel", null)
-              : c.post("/api/v1/experiments/" + enc(experiment) + "/cancel", null);
-          System.out.println(r.path("message").asText());
-          return 0;
-        }
-      });
+      return runOrExperiment(conn, runId, "cancel", experiment, "cancel", "--experiment");
     }
   }
 
