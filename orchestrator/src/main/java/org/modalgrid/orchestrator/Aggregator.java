@@ -316,6 +316,8 @@ public final class Aggregator extends AbstractBehavior<Aggregator.Command> {
     if (store == null) return null;
     List<EpochRow> epochs = new ArrayList<>(pendingEpochs);
     pendingEpochs.clear();
+    // a result carries its whole history, which the store writes with it
+    if (next.result() != null) epochs.removeIf(e -> e.runId().equals(next.runId()));
     try {
       store.saveRun(next, epochs);
       return null;
