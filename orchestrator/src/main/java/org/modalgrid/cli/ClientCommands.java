@@ -123,6 +123,44 @@ final class ClientCommands {
     }
   }
 
+  @Command(name = "extend", mixinStandardHelpOptions = true,
+      description = {"Grow an experiment on a running orchestrator into CONFIG (more seeds, another fraction, ...):",
+          "runs the two share are not run again, only the new ones are. Prints the new experiment's id."})
+  static final class Extend implements Callable<Integer> {
+    @Mixin Connection conn;
+
+    @Parameters(index = "0", paramLabel = "ID", description = "The experiment to extend")
+    String id;
+
+    @Parameters(index = "1", paramLabel = "CONFIG", description = "The grown experiment's file (HOCON)")
+    Path config;
+
+    @Option(names = "--set", paramLabel = "KEY=VALUE", description = "Override a config key (repeatable)")
+    List<String> sets = new ArrayList<>();
+
+    @Option(names = "-D", paramLabel = "KEY=VALUE", mapFallbackValue = "", description = "Same as --set")
+    Map<String, String> defines = new LinkedHashMap<>();
+
+    @Option(names = "--watch", description = "Then watch it until it completes")
+    boolean watch;
+
+    @Override
+    public Integer call() {
+      return guarded(() -> {
+        List<String> overrides = new ArrayList<>(sets);
+        defines.forEach((k, v) -> overrides.add(k + "=" + v));
+        ExperimentConfig cfg = ExperimentConfig.load(config, overrides);
+        try (ApiClient c = conn.client()) {
+          JsonNode r = c.post("/api/v1/experiments/" + enc(id) + "/extend", cfg.render());
+          String newId = r.path("id").asText();
+          System.out.println(newId + "  " + r.path("runs").asInt() + " runs, " + r.path("new_runs").asInt()
+              + " new (extends " + id + ")" + (r.path("created").asBoolean() ? "" : " (already submitted)"));
+          return watch ? Watch.watch(c, newId, System.out) : 0;
+        }
+      });
+    }
+  }
+
   @Command(name = "status", mixinStandardHelpOptions = true,
       description = "List the experiments, or show one: status, counts by state, ETA, failed runs.")
   static final class Status implements Callable<Integer> {

@@ -10,6 +10,10 @@ import java.util.concurrent.Callable;
 import org.modalgrid.data.DataException;
 import org.modalgrid.grid.ConfigError;
 import org.modalgrid.grid.ExperimentConfig;
+import org.modalgrid.results.ResultsFolder;
+import org.modalgrid.store.ResultStore;
+import org.modalgrid.store.StoreException;
+import org.modalgrid.store.StoredExperiment;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Parameters;
@@ -18,15 +22,33 @@ import picocli.CommandLine.Parameters;
 @Command(name = "run", mixinStandardHelpOptions = true,
     description = {"Run an experiment in this process: expand the grid, train every run on local worker slots,",
         "print a line per finished run and the result tables (Markdown), and write everything to a results folder.",
-        "Exits 0 when every run succeeded, 1 when some failed, 2 on a bad config or data."})
+        "Every run is kept in the result store (--store) as it finishes: the same experiment run again, or",
+        "--resume DIR after a crash, runs only what is not finished; --extend DIR grows a finished experiment.",
+        "Exits 0 when every run succeeded, 1 when some failed, 2 on a bad config, data or store."})
 final class RunCommand implements Callable<Integer> {
 
-  @Parameters(index = "0", paramLabel = "CONFIG", description = "Experiment file (HOCON), e.g. configs/smoke.conf")
+  @Parameters(index = "0", arity = "0..1", paramLabel = "CONFIG",
+      description = "Experiment file (HOCON), e.g. configs/smoke.conf (optional with --resume)")
   Path config;
 
   @Option(names = "--out", paramLabel = "DIR",
-      description = "Results folder (default: runs/<experiment-name>-<UTC timestamp>/)")
+      description = "Results folder (default: the stored experiment's folder, else runs/<experiment-name>-<UTC timestamp>/)")
   Path outDir;
+
+  @Option(names = "--store", paramLabel = "PATH|JDBC-URL",
+      description = {"Result store: an SQLite file, or jdbc:postgresql://HOST/DB?user=..&password=.. (default: the",
+          "folder's store with --resume/--extend, else modalgrid.store.url, else " + ResultStore.DEFAULT_LOCATION + ");",
+          "'none' keeps results in memory only"})
+  String store;
+
+  @Option(names = "--resume", paramLabel = "DIR",
+      description = "Continue the experiment whose results folder is DIR, in its store: finished runs are not run again")
+  Path resume;
+
+  @Option(names = "--extend", paramLabel = "DIR",
+      description = "Grow the experiment whose results folder is DIR into CONFIG (more seeds, fractions, ...): "
+          + "only runs it has not finished are run; results go to a new folder (or --out)")
+  Path extend;
 
   @Option(names = "--set", paramLabel = "KEY=VALUE", description = "Override a config key, e.g. --set experiment.seeds=2 (repeatable)")
   List<String> sets = new ArrayList<>();
@@ -60,9 +82,17 @@ final class RunCommand implements Callable<Integer> {
     PrintStream err = System.err;
     List<String> overrides = new ArrayList<>(sets);
     defines.forEach((k, v) -> overrides.add(k + "=" + v));
-    ExperimentConfig cfg;
+    if (resume != null && extend != null) {
+      err.println("modalgrid: give --resume DIR or --extend DIR, not both");
+      return 2;
+    }
+    if (config == null && resume == null) {
+      err.println("modalgrid: missing CONFIG, the experiment file (e.g. configs/smoke.conf)");
+      return 2;
+    }
+    ExperimentConfig cfg = null;
     try {
-      cfg = ExperimentConfig.load(config, overrides);
+      if (config != null) cfg = ExperimentConfig.load(config, overrides);
     } catch (ConfigError e) {
       err.println("modalgrid: " + e.getMessage());
       return 2;
@@ -79,7 +109,55 @@ final class RunCommand implements Callable<Integer> {
         return 2;
       }
     }
-    Path dir = outDir != null ? outDir : defaultFolder(cfg.name());
+    ResultStore opened = null;
+    String extendsId = null;
+    Path dir = outDir;
+    try {
+      Path folder = resume != null ? resume : extend;
+      ResultsFolder.About about = folder == null ? null : ResultsFolder.about(folder);
+      String location;
+      if (about != null && store == null) {
+        if (about.store() == null) {
+          err.println("modalgrid: " + folder + " was written without a result store: there is nothing to "
+              + (resume != null ? "resume" : "extend") + " (name the store with --store if it has one)");
+          return 2;
+        }
+        location = about.store();
+      } else {
+        location = StoreOption.location(store, Path.of(ResultStore.DEFAULT_LOCATION));
+      }
+      if (about != null && StoreOption.NONE.equalsIgnoreCase(location)) {
+        err.println("modalgrid: --resume and --extend need a result store");
+        return 2;
+      }
+      opened = StoreOption.open(location);
+      if (about != null) {
+        StoredExperiment known = opened.experiment(about.experimentId()).orElse(null);
+        if (known == null) {
+          err.println("modalgrid: the store " + opened.location() + " has no experiment " + about.experimentId()
+              + " (the one " + folder + " names); pass the right --store");
+          opened.close();
+          return 2;
+        }
+        if (resume != null) {
+          ExperimentConfig stored = known.plan().config();
+          if (cfg != null && !cfg.render().equals(stored.render())) {
+            err.println("modalgrid: " + config + " is not the experiment in " + resume + " (" + known.id()
+                + "); to grow that experiment into this config, use --extend " + resume);
+            opened.close();
+            return 2;
+          }
+          cfg = stored;
+          if (dir == null) dir = resume;
+        } else {
+          extendsId = known.id();
+        }
+      }
+    } catch (StoreException | IllegalArgumentException e) {
+      if (opened != null) opened.close();
+      err.println("modalgrid: " + e.getMessage());
+      return 2;
+    }
     java.util.function.Consumer<org.modalgrid.orchestrator.Orchestrator> serve = noUi ? null : orch -> {
       try {
         org.modalgrid.http.HttpServer server = org.modalgrid.http.HttpServer.start(orch, host, port, token);
@@ -90,13 +168,14 @@ final class RunCommand implements Callable<Integer> {
       out.flush();
     };
     try {
-      LocalRun.Outcome outcome = LocalRun.execute(cfg, dir, workers, quiet ? null : out, serve);
+      LocalRun.Outcome outcome = LocalRun.execute(cfg, dir, workers, quiet ? null : out, serve, opened, extendsId);
       out.println();
       outcome.tables().values().forEach(t -> out.println(org.modalgrid.analysis.TableFormats.markdown(t)));
-      out.println("results: " + dir.toAbsolutePath().normalize());
-      out.printf("%d of %d runs succeeded in %.1f s%n", outcome.succeeded(), outcome.total(), outcome.wallMillis() / 1000.0);
+      out.println("results: " + outcome.resultsDir().toAbsolutePath().normalize());
+      out.printf("%d of %d runs succeeded in %.1f s%s%n", outcome.succeeded(), outcome.total(), outcome.wallMillis() / 1000.0,
+          outcome.queued() < outcome.total() ? " (" + outcome.queued() + " run now; the others were finished already)" : "");
       return outcome.succeeded() == outcome.total() ? 0 : 1;
-    } catch (ConfigError | DataException e) {
+    } catch (ConfigError | DataException | StoreException e) {
       err.println("modalgrid: " + e.getMessage());
       return 2;
     }

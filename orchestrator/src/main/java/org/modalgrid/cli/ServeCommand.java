@@ -5,6 +5,8 @@ import java.util.concurrent.Callable;
 import java.util.concurrent.CountDownLatch;
 import org.modalgrid.http.HttpServer;
 import org.modalgrid.orchestrator.Orchestrator;
+import org.modalgrid.store.ResultStore;
+import org.modalgrid.store.StoreException;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 
@@ -12,7 +14,8 @@ import picocli.CommandLine.Option;
 @Command(name = "serve", mixinStandardHelpOptions = true,
     description = {"Run a long-lived orchestrator: experiments arrive over the HTTP API (./modalgrid submit, or",
         "POST /api/v1/experiments), run on local worker slots, and their results stay served after they finish.",
-        "Stops on Ctrl-C or SIGTERM, unbinding the server first."})
+        "Everything is kept in the result store (--store); started again on the same store, it takes over every",
+        "experiment where it stopped. Stops on Ctrl-C or SIGTERM, unbinding the server first."})
 final class ServeCommand implements Callable<Integer> {
 
   @Option(names = "--host", paramLabel = "HOST", description = "Address to serve on (default ${DEFAULT-VALUE}); "
@@ -32,6 +35,11 @@ final class ServeCommand implements Callable<Integer> {
   @Option(names = "--runs-dir", paramLabel = "DIR", description = "Where results folders go (default ${DEFAULT-VALUE})")
   Path runsDir = Path.of("runs");
 
+  @Option(names = "--store", paramLabel = "PATH|JDBC-URL",
+      description = {"Result store: an SQLite file, or jdbc:postgresql://HOST/DB?user=..&password=.. (default:",
+          "modalgrid.store.url, else modalgrid.db in --runs-dir); 'none' keeps results in memory only"})
+  String store;
+
   @Override
   public Integer call() throws InterruptedException {
     try {
@@ -44,7 +52,26 @@ final class ServeCommand implements Callable<Integer> {
       System.err.println("modalgrid: --workers must be >= 0, got " + workers);
       return 2;
     }
-    Orchestrator orch = LocalRun.startLocal(workers, runsDir);
+    ResultStore opened;
+    try {
+      opened = StoreOption.open(StoreOption.location(store, StoreOption.defaultFile(runsDir)));
+    } catch (StoreException e) {
+      System.err.println("modalgrid: " + e.getMessage());
+      return 2;
+    }
+    Orchestrator orch = LocalRun.startLocal(workers, runsDir, opened);
+    if (opened != null) {
+      try {
+        Orchestrator.Resumed resumed = orch.resumeAll();
+        System.out.println("store " + opened.location() + ": " + resumed.experiments() + " experiment(s), "
+            + resumed.queued() + " run(s) queued to finish them");
+        resumed.problems().forEach(p -> System.err.println("modalgrid: warning: not resumed: " + p));
+      } catch (StoreException e) {
+        orch.close();
+        System.err.println("modalgrid: " + e.getMessage());
+        return 2;
+      }
+    }
     HttpServer server;
     try {
       server = HttpServer.start(orch, host, port, token);

@@ -101,6 +101,8 @@ public final class ApiRoutes extends AllDirectives {
     return concat(
         pathEndOrSingleSlash(() -> summary),
         path("runs", () -> get(() -> parameterOptional("state", state -> runsOf(id, state)))),
+        path("extend", () -> post(() -> authorized(() -> withSizeLimit(MAX_BODY_BYTES,
+            () -> entity(Unmarshaller.entityToString(), body -> extend(id, body)))))),
         path("retry-failed", () -> post(() -> authorized(() -> respond(orch.retryFailed(id).thenApply(this::replied))))),
         path("cancel", () -> post(() -> authorized(() -> respond(orch.cancelExperiment(id).thenApply(this::replied))))),
         path(PathMatchers.segment("tables").slash(PathMatchers.segment()),
@@ -130,6 +132,26 @@ public final class ApiRoutes extends AllDirectives {
       o.put("created", s.created());
       return json(s.created() ? StatusCodes.CREATED : StatusCodes.OK, o);
     }));
+  }
+
+  /** A new experiment that grows {@code id}: runs the two share are reused, only new ones are queued. */
+  private Route extend(String id, String body) {
+    ExperimentConfig cfg;
+    try {
+      cfg = ExperimentConfig.parse("request body", body, List.of());
+    } catch (ConfigError e) {
+      return complete(json(StatusCodes.BAD_REQUEST, ApiJson.error("invalid experiment config", e.getMessage())));
+    }
+    return respond(orch.extend(id, cfg, null).thenApply(o -> o.map(s -> {
+      var j = Json.MAPPER.createObjectNode();
+      j.put("id", s.experimentId());
+      j.put("extends", id);
+      j.put("runs", s.runs());
+      j.put("new_runs", s.queued());
+      j.put("reused", s.runs() - s.queued());
+      j.put("created", s.created());
+      return json(s.created() ? StatusCodes.CREATED : StatusCodes.OK, j);
+    }).orElseGet(() -> notFound("experiment", id))));
   }
 
   private Route runsOf(String id, Optional<String> state) {

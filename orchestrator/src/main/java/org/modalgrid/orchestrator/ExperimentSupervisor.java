@@ -34,8 +34,29 @@ public final class ExperimentSupervisor extends AbstractBehavior<ExperimentSuper
   /** Queue every run of {@code plan}; results go to {@code resultsDir} (null for none). */
   public record Submit(ExperimentPlan plan, Path resultsDir, ActorRef<Submitted> replyTo) implements Command {}
 
-  /** @param created false when an experiment with the same id already existed (idempotent submit) */
-  public record Submitted(String experimentId, int runs, boolean created) {}
+  /**
+   * Take over an experiment the store already knows (after a restart, or to extend it): runs with
+   * a stored record start from it (finished ones are not run again; ones that were running or
+   * queued are queued), other runs are queued.
+   *
+   * @param stored    the store's records of the plan's runs, by run id
+   * @param extendsId the experiment this one extends, or null
+   */
+  public record Resume(ExperimentPlan plan, Path resultsDir, long createdAt, String extendsId,
+      Map<String, RunRecord> stored, ActorRef<Submitted> replyTo) implements Command {}
+
+  /**
+   * @param created false when an experiment with the same id already existed (idempotent submit)
+   * @param queued  how many of its runs were queued (the others were done, or shared with a known experiment)
+   */
+  public record Submitted(String experimentId, int runs, boolean created, int queued) {
+    public Submitted(String experimentId, int runs, boolean created) {
+      this(experimentId, runs, created, created ? runs : 0);
+    }
+  }
+
+  /** The aggregator could not commit a run's result: the run is finished, but not succeeded. */
+  public record ResultNotStored(String runId) implements Command {}
 
   /** Put a failed or cancelled run back in the queue. */
   public record Retry(String runId, ActorRef<Reply> replyTo) implements Command {}
@@ -83,6 +104,8 @@ public final class ExperimentSupervisor extends AbstractBehavior<ExperimentSuper
     final RunSpec spec;
     Phase phase = Phase.QUEUED;
     int attempts;
+    /** attempts lost to orchestrator restarts: they do not count against max-attempts */
+    int restarts;
     boolean succeeded;
     ActorRef<RunWorker.Command> worker;
     Chaos chaos = Chaos.NONE;
@@ -116,12 +139,15 @@ public final class ExperimentSupervisor extends AbstractBehavior<ExperimentSuper
     this.eventAdapter = ctx.messageAdapter(RunEvent.class, WorkerEvent::new);
     ActorRef<Receptionist.Listing> listingAdapter = ctx.messageAdapter(Receptionist.Listing.class, WorkersListed::new);
     ctx.getSystem().receptionist().tell(Receptionist.subscribe(RunWorker.SERVICE_KEY, listingAdapter));
+    aggregator.tell(new Aggregator.SupervisedBy(ctx.getSelf()));
   }
 
   @Override
   public Receive<Command> createReceive() {
     return newReceiveBuilder()
         .onMessage(Submit.class, this::onSubmit)
+        .onMessage(Resume.class, this::onResume)
+        .onMessage(ResultNotStored.class, this::onResultNotStored)
         .onMessage(WorkersListed.class, this::onWorkersListed)
         .onMessage(WorkerEvent.class, this::onWorkerEvent)
         .onMessage(WorkerStopped.class, m -> onWorkerGone(m.worker(), "worker stopped"))
@@ -134,13 +160,23 @@ public final class ExperimentSupervisor extends AbstractBehavior<ExperimentSuper
   }
 
   private Behavior<Command> onSubmit(Submit msg) {
-    ExperimentPlan plan = msg.plan();
+    return accept(msg.plan(), new Aggregator.Register(msg.plan(), msg.resultsDir()), Map.of(), msg.replyTo());
+  }
+
+  private Behavior<Command> onResume(Resume msg) {
+    return accept(msg.plan(), new Aggregator.Register(msg.plan(), msg.resultsDir(), msg.createdAt(), msg.extendsId(),
+        msg.stored()), msg.stored(), msg.replyTo());
+  }
+
+  private Behavior<Command> accept(ExperimentPlan plan, Aggregator.Register register, Map<String, RunRecord> stored,
+      ActorRef<Submitted> replyTo) {
     if (runsOfExperiment.containsKey(plan.experimentId())) {
-      msg.replyTo().tell(new Submitted(plan.experimentId(), plan.runs().size(), false));
+      replyTo.tell(new Submitted(plan.experimentId(), plan.runs().size(), false));
       return this;
     }
-    aggregator.tell(new Aggregator.Register(plan, msg.resultsDir()));
+    aggregator.tell(register);
     List<String> ids = new ArrayList<>();
+    int queued = 0;
     for (RunSpec spec : plan.runs()) {
       ids.add(spec.runId());
       RunSlot existing = runs.get(spec.runId());
@@ -148,12 +184,30 @@ public final class ExperimentSupervisor extends AbstractBehavior<ExperimentSuper
       RunSlot slot = new RunSlot(spec);
       slot.chaos = plan.chaos();
       runs.put(spec.runId(), slot);
+      RunRecord prior = stored.get(spec.runId());
+      if (prior != null) {
+        slot.attempts = prior.attempts().size();
+        slot.restarts = (int) prior.attempts().stream()
+            .filter(a -> RunRecord.RESTART_KIND.equals(a.kind()) || a.finishedAt() == null).count();
+        if (prior.state().terminal()) {
+          slot.phase = Phase.DONE;
+          slot.succeeded = prior.state() == RunState.SUCCEEDED;
+          continue;
+        }
+      }
       queue.add(spec.runId());
+      queued++;
     }
     runsOfExperiment.put(plan.experimentId(), ids);
-    getContext().getLog().info("experiment {}: {} runs queued", plan.experimentId(), ids.size());
-    msg.replyTo().tell(new Submitted(plan.experimentId(), ids.size(), true));
+    getContext().getLog().info("experiment {}: {} runs, {} queued", plan.experimentId(), ids.size(), queued);
+    replyTo.tell(new Submitted(plan.experimentId(), ids.size(), true, queued));
     dispatch();
+    return this;
+  }
+
+  private Behavior<Command> onResultNotStored(ResultNotStored msg) {
+    RunSlot r = runs.get(msg.runId());
+    if (r != null && r.phase == Phase.DONE) r.succeeded = false;
     return this;
   }
 
@@ -223,7 +277,7 @@ public final class ExperimentSupervisor extends AbstractBehavior<ExperimentSuper
   /** Records a failed attempt; transient failures go back in the queue while attempts remain. */
   private void fail(RunSlot r, RunEvent.Failed f) {
     releaseWorker(r);
-    boolean again = f.retryable() && r.attempts < settings.maxAttempts();
+    boolean again = f.retryable() && r.attempts - r.restarts < settings.maxAttempts();
     r.phase = again ? Phase.QUEUED : Phase.DONE;
     if (again) queue.add(r.spec.runId());
     aggregator.tell(new Aggregator.Observe(f, again));

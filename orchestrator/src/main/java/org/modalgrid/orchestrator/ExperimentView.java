@@ -16,7 +16,7 @@ final class ExperimentView {
 
   final ExperimentPlan plan;
   final Map<String, RunRecord> records = new LinkedHashMap<>();
-  final ResultsFolder folder;
+  ResultsFolder folder;
   final long createdAt;
   boolean completed;
 

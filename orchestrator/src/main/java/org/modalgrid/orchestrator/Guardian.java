@@ -6,6 +6,7 @@ import org.apache.pekko.actor.typed.ActorRef;
 import org.apache.pekko.actor.typed.Behavior;
 import org.apache.pekko.actor.typed.javadsl.Behaviors;
 import org.modalgrid.run.RunExecution;
+import org.modalgrid.store.ResultStore;
 import org.modalgrid.worker.RunWorker;
 
 /**
@@ -23,8 +24,15 @@ public final class Guardian {
    */
   public static Behavior<Void> create(List<String> localDevices, RunExecution execution,
       ExperimentSupervisor.Settings settings, CompletableFuture<Started> started) {
+    return create(localDevices, execution, settings, null, started);
+  }
+
+  /** @param store where the aggregator commits every change; null for none */
+  public static Behavior<Void> create(List<String> localDevices, RunExecution execution,
+      ExperimentSupervisor.Settings settings, ResultStore store, CompletableFuture<Started> started) {
     return Behaviors.setup(ctx -> {
-      ActorRef<Aggregator.Command> aggregator = ctx.spawn(Aggregator.create(), "aggregator");
+      ActorRef<Aggregator.Command> aggregator =
+          ctx.spawn(Aggregator.create(store), "aggregator", Aggregator.dispatcher());
       ActorRef<ExperimentSupervisor.Command> supervisor =
           ctx.spawn(ExperimentSupervisor.create(aggregator, settings), "supervisor");
       String node = ctx.getSystem().address().hostPort();

@@ -8,6 +8,7 @@ import java.time.ZoneOffset;
 import java.time.ZonedDateTime;
 import java.time.format.DateTimeFormatter;
 import java.util.List;
+import java.util.Map;
 import java.util.Optional;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionStage;
@@ -25,10 +26,14 @@ import org.modalgrid.grid.ExperimentConfig;
 import org.modalgrid.grid.ExperimentPlan;
 import org.modalgrid.grid.Planner;
 import org.modalgrid.run.RunExecution;
+import org.modalgrid.store.ResultStore;
+import org.modalgrid.store.StoredExperiment;
 
 /**
  * A running orchestrator: the actor system with its supervisor, aggregator and local worker
- * slots, and asynchronous calls over them for the command line and the HTTP routes.
+ * slots, and asynchronous calls over them for the command line and the HTTP routes. With a
+ * {@link ResultStore}, submitting an experiment the store knows takes it over where it stopped,
+ * and {@link #resumeAll()} takes over every stored experiment after a restart.
  */
 public final class Orchestrator implements AutoCloseable {
 
@@ -49,29 +54,39 @@ public final class Orchestrator implements AutoCloseable {
   private final ActorRef<Aggregator.Command> aggregator;
   private final DatasetCache cache;
   private final Path runsDir;
+  private final ResultStore store;
   private final ExecutorService planning = Executors.newSingleThreadExecutor(r -> {
     Thread t = new Thread(r, "modalgrid-planner");
     t.setDaemon(true);
     return t;
   });
 
-  private Orchestrator(ActorSystem<Void> system, Guardian.Started refs, DatasetCache cache, Path runsDir) {
+  private Orchestrator(ActorSystem<Void> system, Guardian.Started refs, DatasetCache cache, Path runsDir,
+      ResultStore store) {
     this.system = system;
     this.supervisor = refs.supervisor();
     this.aggregator = refs.aggregator();
     this.cache = cache;
     this.runsDir = runsDir;
+    this.store = store;
   }
 
   public static Orchestrator start(String systemName, Config config, Settings settings, DatasetCache cache,
       RunExecution execution) {
+    return start(systemName, config, settings, cache, execution, null);
+  }
+
+  /** @param store where results are kept (the orchestrator closes it when it stops); null for none */
+  public static Orchestrator start(String systemName, Config config, Settings settings, DatasetCache cache,
+      RunExecution execution, ResultStore store) {
     CompletableFuture<Guardian.Started> started = new CompletableFuture<>();
     ActorSystem<Void> system = ActorSystem.create(Guardian.create(settings.localDevices(), execution,
-        new ExperimentSupervisor.Settings(settings.maxAttempts()), started), systemName, config);
+        new ExperimentSupervisor.Settings(settings.maxAttempts()), store, started), systemName, config);
     try {
-      return new Orchestrator(system, started.get(30, TimeUnit.SECONDS), cache, settings.runsDir());
+      return new Orchestrator(system, started.get(30, TimeUnit.SECONDS), cache, settings.runsDir(), store);
     } catch (Exception e) {
       system.terminate();
+      if (store != null) store.close();
       throw new IllegalStateException("the orchestrator did not start: " + e, e);
     }
   }
@@ -80,6 +95,8 @@ public final class Orchestrator implements AutoCloseable {
   public ActorRef<ExperimentSupervisor.Command> supervisor() { return supervisor; }
   public ActorRef<Aggregator.Command> aggregator() { return aggregator; }
   public DatasetCache cache() { return cache; }
+  /** The result store, or empty when results are kept in memory only. */
+  public Optional<ResultStore> store() { return Optional.ofNullable(store); }
 
   /** Plans an experiment (loading its data once, off the actor threads). */
   public CompletionStage<ExperimentPlan> plan(ExperimentConfig cfg) {
@@ -92,8 +109,85 @@ public final class Orchestrator implements AutoCloseable {
   }
 
   public CompletionStage<ExperimentSupervisor.Submitted> submit(ExperimentPlan plan, Path dir) {
-    Path target = dir != null ? dir : runsDir == null ? null : runsDir.resolve(folderName(plan.config().name()));
-    return ask(supervisor, r -> new ExperimentSupervisor.Submit(plan, target, r));
+    return submit(plan, dir, null);
+  }
+
+  /**
+   * Submits a plan. With a store, the plan's runs that the store already has start from their
+   * stored records (finished ones are not run again), and an experiment the store already has is
+   * taken over (it keeps its results folder unless {@code dir} names another).
+   *
+   * @param extendsId the experiment this one extends, or null
+   */
+  public CompletionStage<ExperimentSupervisor.Submitted> submit(ExperimentPlan plan, Path dir, String extendsId) {
+    if (store == null) {
+      Path target = dir != null ? dir : runsDir == null ? null : runsDir.resolve(folderName(plan.config().name()));
+      return ask(supervisor, r -> new ExperimentSupervisor.Submit(plan, target, r));
+    }
+    return CompletableFuture.supplyAsync(() -> new Prior(store.experiment(plan.experimentId()), store.runs(plan)),
+        planning).thenCompose(loaded -> {
+      Optional<StoredExperiment> prior = loaded.experiment();
+      Map<String, RunRecord> stored = loaded.runs();
+      Path target = dir != null ? dir
+          : prior.map(StoredExperiment::resultsDir).filter(d -> d != null).map(Path::of)
+              .orElse(runsDir == null ? null : runsDir.resolve(folderName(plan.config().name())));
+      long createdAt = prior.map(StoredExperiment::createdAt).orElse(System.currentTimeMillis());
+      String parent = extendsId != null ? extendsId : prior.map(StoredExperiment::extendsId).orElse(null);
+      CompletionStage<ExperimentSupervisor.Submitted> s = ask(supervisor,
+          r -> new ExperimentSupervisor.Resume(plan, target, createdAt, parent, stored, r));
+      // an experiment the store already had was not created by this call
+      return prior.isEmpty() ? s : s.thenApply(x -> new ExperimentSupervisor.Submitted(x.experimentId(), x.runs(),
+          false, x.queued()));
+    });
+  }
+
+  private record Prior(Optional<StoredExperiment> experiment, Map<String, RunRecord> runs) {}
+
+  /**
+   * Plans {@code cfg} as an extension of experiment {@code parentId}: runs the two share are
+   * reused, only new ones run. Empty when {@code parentId} is unknown (here and in the store).
+   */
+  public CompletionStage<Optional<ExperimentSupervisor.Submitted>> extend(String parentId, ExperimentConfig cfg, Path dir) {
+    return experiment(parentId).thenCompose(live -> {
+      boolean known = live.isPresent() || (store != null && store.experiment(parentId).isPresent());
+      if (!known) return CompletableFuture.completedFuture(Optional.<ExperimentSupervisor.Submitted>empty());
+      return plan(cfg).thenCompose(p -> submit(p, dir, parentId)).thenApply(Optional::of);
+    });
+  }
+
+  /** What {@link #resumeAll()} took over. */
+  public record Resumed(int experiments, int queued, List<String> problems) {}
+
+  /**
+   * Takes over every experiment of the store, oldest first: finished runs keep their results,
+   * runs that were running or queued are queued again. An experiment whose stored config no
+   * longer plans the same runs is skipped and reported.
+   */
+  public Resumed resumeAll() {
+    if (store == null) return new Resumed(0, 0, List.of());
+    int n = 0;
+    int queued = 0;
+    List<String> problems = new java.util.ArrayList<>();
+    for (StoredExperiment e : store.experiments()) {
+      try {
+        ExperimentSupervisor.Submitted s = submit(e.plan(), null, e.extendsId()).toCompletableFuture()
+            .get(ASK_TIMEOUT.toMillis() * 3, TimeUnit.MILLISECONDS);
+        n++;
+        queued += s.queued();
+      } catch (RuntimeException | java.util.concurrent.ExecutionException | java.util.concurrent.TimeoutException ex) {
+        Throwable c = ex.getCause() != null && !(ex instanceof RuntimeException) ? ex.getCause() : ex;
+        problems.add(e.id() + ": " + c.getMessage());
+      } catch (InterruptedException ex) {
+        Thread.currentThread().interrupt();
+        break;
+      }
+    }
+    return new Resumed(n, queued, problems);
+  }
+
+  /** The store's record of an experiment, if there is a store and it has one. */
+  public Optional<StoredExperiment> storedExperiment(String id) {
+    return store == null ? Optional.empty() : store.experiment(id);
   }
 
   public static String folderName(String experimentName) {
@@ -153,5 +247,6 @@ public final class Orchestrator implements AutoCloseable {
     } catch (Exception ignored) {
       // shutting down anyway
     }
+    if (store != null) store.close();
   }
 }

@@ -56,10 +56,29 @@ public record RunRecord(String runId, String experimentId, Cell cell, RunState s
 
   /** A failed attempt; {@code requeued} keeps the run queued for another attempt. */
   public RunRecord failed(String kind, String reason, boolean requeued, long at) {
-    String status = kind.equals("worker-lost") ? "lost" : kind.equals("cancelled") ? "cancelled" : "failed";
+    String status = kind.equals("worker-lost") || kind.equals(RESTART_KIND) ? "lost"
+        : kind.equals("cancelled") ? "cancelled" : "failed";
     RunState next = requeued ? RunState.QUEUED : kind.equals("cancelled") ? RunState.CANCELLED : RunState.FAILED;
     return new RunRecord(runId, experimentId, cell, next, finishLast(status, kind, reason, at), history, null,
         reason, requeued ? at : queuedAt, startedAt, requeued ? null : at);
+  }
+
+  /** The failure kind of an attempt that was running when the orchestrator stopped. */
+  public static final String RESTART_KIND = "orchestrator-restart";
+
+  /**
+   * This record as a restarted orchestrator takes it over: a run that was running has its open
+   * attempt closed as lost and is queued again; every other record is unchanged.
+   */
+  public RunRecord resumed(long at) {
+    if (state != RunState.RUNNING) return this;
+    return failed(RESTART_KIND, "the orchestrator stopped while this attempt ran", true, at);
+  }
+
+  /** The same record as seen from another experiment that shares the run. */
+  public RunRecord inExperiment(String id) {
+    return id.equals(experimentId) ? this
+        : new RunRecord(runId, id, cell, state, attempts, history, result, error, queuedAt, startedAt, finishedAt);
   }
 
   /** Cancelled before any worker took it. */

@@ -48,7 +48,8 @@ class RunCommandTest {
   @Test
   void smokeConfigRunsEndToEndAndWritesEveryOutput(@TempDir Path tmp) throws Exception {
     Path out = tmp.resolve("smoke");
-    Result r = run("run", SMOKE.toString(), "--out", out.toString(), "--workers", "2", "--no-ui");
+    Result r = run("run", SMOKE.toString(), "--out", out.toString(), "--workers", "2", "--no-ui",
+        "--store", tmp.resolve("modalgrid.db").toString());
     assertEquals(0, r.code(), r.out() + r.err());
     // 3 subsets x 2 fractions x 2 seeds
     assertTrue(r.out().contains("[12/12] ok"), r.out());

@@ -192,6 +192,36 @@ public class ApiServerTest {
   }
 
   @Test
+  void extendQueuesOnlyTheNewRuns(@TempDir Path runs) throws Exception {
+    java.util.Map<String, java.util.concurrent.atomic.AtomicInteger> executions =
+        new java.util.concurrent.ConcurrentHashMap<>();
+    start(TOKEN, runs, (s, l) -> {
+      executions.computeIfAbsent(s.runId(), k -> new java.util.concurrent.atomic.AtomicInteger()).incrementAndGet();
+      return fake(s, l, 1);
+    });
+    String id = submit(TOKEN);
+    awaitStatus(id, "succeeded");
+    String grown = EXPERIMENT.replace("seeds = 2", "seeds = 3");
+    assertError(call("POST", "/api/v1/experiments/" + id + "/extend", grown, null), 401, "token");
+    assertError(call("POST", "/api/v1/experiments/nope-12345678/extend", grown, TOKEN), 404, "nope-12345678");
+    assertError(call("POST", "/api/v1/experiments/" + id + "/extend", "experiment.sedes = 3", TOKEN), 400,
+        "experiment.sedes");
+    Resp r = call("POST", "/api/v1/experiments/" + id + "/extend", grown, TOKEN);
+    assertEquals(201, r.status(), r.text());
+    assertEquals(18, r.json().get("runs").asInt());
+    assertEquals(6, r.json().get("new_runs").asInt());
+    assertEquals(12, r.json().get("reused").asInt());
+    assertEquals(id, r.json().get("extends").asText());
+    String newId = r.json().get("id").asText();
+    JsonNode done = awaitStatus(newId, "succeeded");
+    assertEquals(18, done.get("counts").get("succeeded").asInt());
+    assertEquals(18, executions.size(), "only the 6 new runs ran");
+    assertTrue(executions.values().stream().allMatch(n -> n.get() == 1));
+    assertEquals(200, call("POST", "/api/v1/experiments/" + id + "/extend", grown, TOKEN).status(),
+        "the same extension twice is idempotent");
+  }
+
+  @Test
   void everyClientErrorIsAJson4xx(@TempDir Path runs) throws Exception {
     CountDownLatch release = new CountDownLatch(1);
     start(null, runs, (s, l) -> {
