@@ -114,7 +114,7 @@ class CrashRecoveryTest {
     }, "serve-output");
     reader.setDaemon(true);
     reader.start();
-    return new Server(p, url.get(60, TimeUnit.SECONDS), output);
+    return new Server(p, url.get(180, TimeUnit.SECONDS), output);
   }
 
   JsonNode call(Server s, String method, String path, String body) throws Exception {
