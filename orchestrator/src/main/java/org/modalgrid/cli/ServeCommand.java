@@ -1,10 +1,13 @@
 package org.modalgrid.cli;
 
+import com.typesafe.config.Config;
+import com.typesafe.config.ConfigFactory;
 import java.nio.file.Path;
 import java.util.concurrent.Callable;
 import java.util.concurrent.CountDownLatch;
 import org.modalgrid.http.HttpServer;
 import org.modalgrid.orchestrator.Orchestrator;
+import org.modalgrid.worker.ClusterConfig;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 
@@ -12,25 +15,38 @@ import picocli.CommandLine.Option;
 @Command(name = "serve", mixinStandardHelpOptions = true,
     description = {"Run a long-lived orchestrator: experiments arrive over the HTTP API (./modalgrid submit, or",
         "POST /api/v1/experiments), run on local worker slots, and their results stay served after they finish.",
+        "With --cluster it is the orchestrator of a Pekko cluster: worker nodes on other JVMs and machines join it",
+        "(./modalgrid worker --join HOST:PORT) and the runs spread over their slots.",
         "Stops on Ctrl-C or SIGTERM, unbinding the server first."})
 final class ServeCommand implements Callable<Integer> {
 
   @Option(names = "--host", paramLabel = "HOST", description = "Address to serve on (default ${DEFAULT-VALUE}); "
-      + "any other than loopback needs --token")
+      + "any other than loopback needs --token. With --cluster, also the cluster address workers reach")
   String host = "127.0.0.1";
 
-  @Option(names = {"--port", "--http-port"}, paramLabel = "PORT", description = "HTTP port (default ${DEFAULT-VALUE}; 0 picks a free one)")
-  int port = 8080;
+  @Option(names = "--port", paramLabel = "PORT", description = "HTTP port (default 8080; 0 picks a free one). "
+      + "With --cluster: the cluster (Artery TCP) port, default " + ClusterConfig.DEFAULT_ORCHESTRATOR_PORT
+      + ", and the HTTP port is --http-port")
+  Integer port;
+
+  @Option(names = "--http-port", paramLabel = "PORT", description = "HTTP port (default 8080; 0 picks a free one)")
+  Integer httpPort;
+
+  @Option(names = "--cluster", description = "Be the orchestrator of a cluster of worker nodes (Pekko Cluster)")
+  boolean cluster;
 
   @Option(names = "--token", paramLabel = "TOKEN", defaultValue = "${env:MODALGRID_TOKEN}",
       description = "Bearer token that mutating API calls must send (default: $MODALGRID_TOKEN)")
   String token;
 
-  @Option(names = "--workers", paramLabel = "N", description = "Local worker slots (default: one per core, ${DEFAULT-VALUE} here)")
-  int workers = Runtime.getRuntime().availableProcessors();
+  @Option(names = "--workers", paramLabel = "N", description = "Local worker slots (default: one per core; "
+      + "with --cluster, 0: the worker nodes train)")
+  Integer workers;
 
   @Option(names = "--runs-dir", paramLabel = "DIR", description = "Where results folders go (default ${DEFAULT-VALUE})")
   Path runsDir = Path.of("runs");
+
+  private static final int DEFAULT_HTTP_PORT = 8080;
 
   @Override
   public Integer call() throws InterruptedException {
@@ -40,29 +56,68 @@ final class ServeCommand implements Callable<Integer> {
       System.err.println("modalgrid: " + e.getMessage());
       return 2;
     }
-    if (workers < 0) {
-      System.err.println("modalgrid: --workers must be >= 0, got " + workers);
+    int slots = workers != null ? workers : cluster ? 0 : Runtime.getRuntime().availableProcessors();
+    if (slots < 0) {
+      System.err.println("modalgrid: --workers must be >= 0, got " + slots);
       return 2;
     }
-    Orchestrator orch = LocalRun.startLocal(workers, runsDir);
+    int http = httpPort != null ? httpPort : !cluster && port != null ? port : DEFAULT_HTTP_PORT;
+    int clusterPort = port != null ? port : ClusterConfig.DEFAULT_ORCHESTRATOR_PORT;
+    if (cluster && (host.equals("0.0.0.0") || host.equals("::"))) {
+      System.err.println("modalgrid: --cluster needs --host to be this machine's address as the workers reach it, not " + host);
+      return 2;
+    }
+    Config config;
+    try {
+      config = cluster ? ClusterConfig.orchestrator(host, clusterPort) : ConfigFactory.load();
+    } catch (IllegalArgumentException e) {
+      System.err.println("modalgrid: " + e.getMessage());
+      return 2;
+    }
+    Orchestrator orch;
+    try {
+      orch = LocalRun.startLocal(slots, runsDir, config);
+    } catch (RuntimeException e) {
+      System.err.println("modalgrid: cannot start the orchestrator" + (cluster ? " on " + host + ":" + clusterPort : "")
+          + ": " + rootMessage(e));
+      return 2;
+    }
     HttpServer server;
     try {
-      server = HttpServer.start(orch, host, port, token);
+      server = HttpServer.start(orch, host, http, token);
     } catch (IllegalStateException e) {
       orch.close();
       System.err.println("modalgrid: " + e.getMessage());
       return 2;
     }
+    if (cluster) orch.serveDataAt("http://" + hostForUrl(host) + ":" + server.address().getPort());
     CountDownLatch stopped = new CountDownLatch(1);
     Runtime.getRuntime().addShutdownHook(new Thread(() -> {
       server.stop();
       orch.close();
       stopped.countDown();
     }, "modalgrid-shutdown"));
-    System.out.println("modalgrid serving on " + server.url() + " with " + workers + " local worker slot(s)"
-        + (token == null || token.isBlank() ? "" : "; mutating calls need the token"));
+    if (cluster) {
+      System.out.println("modalgrid orchestrator: cluster " + ClusterConfig.seedAddress(host + ":" + clusterPort)
+          + " (workers: ./modalgrid worker --join " + host + ":" + clusterPort + " --devices cpu:N); API and UI on "
+          + server.url() + "; " + slots + " local worker slot(s)"
+          + (token == null || token.isBlank() ? "" : "; mutating calls need the token"));
+    } else {
+      System.out.println("modalgrid serving on " + server.url() + " with " + slots + " local worker slot(s)"
+          + (token == null || token.isBlank() ? "" : "; mutating calls need the token"));
+    }
     System.out.flush();
     stopped.await();
     return 0;
+  }
+
+  static String hostForUrl(String host) {
+    return host.contains(":") && !host.startsWith("[") ? "[" + host + "]" : host;
+  }
+
+  static String rootMessage(Throwable e) {
+    Throwable c = e;
+    while (c.getCause() != null && c.getCause() != c) c = c.getCause();
+    return c.getMessage() == null ? c.toString() : c.getMessage();
   }
 }

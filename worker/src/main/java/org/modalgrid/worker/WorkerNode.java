@@ -1,0 +1,50 @@
+package org.modalgrid.worker;
+
+import com.typesafe.config.Config;
+import java.util.List;
+import org.apache.pekko.actor.typed.ActorSystem;
+import org.apache.pekko.actor.typed.Behavior;
+import org.apache.pekko.actor.typed.javadsl.Behaviors;
+import org.modalgrid.data.DatasetCache;
+import org.modalgrid.model.LateFusionTrainer;
+import org.modalgrid.run.RunExecution;
+import org.modalgrid.run.RunExecutor;
+
+/**
+ * The root of a worker node: one {@link RunWorker} per device slot. The slots register with the
+ * Receptionist; the orchestrator's supervisor finds them there and hands them runs.
+ */
+public final class WorkerNode {
+
+  private WorkerNode() {}
+
+  public static Behavior<Void> create(List<String> slots, RunExecution execution) {
+    return Behaviors.setup(ctx -> {
+      String node = ClusterConfig.nodeId(ctx.getSystem().address());
+      for (String device : slots) {
+        ctx.spawn(RunWorker.create(node + "/" + device, device, execution), RunWorker.actorName(device));
+      }
+      return Behaviors.empty();
+    });
+  }
+
+  /** Starts a worker node's actor system with {@code config} (see {@link ClusterConfig#worker}). */
+  public static ActorSystem<Void> start(Config config, List<String> slots, RunExecution execution) {
+    return ActorSystem.create(create(slots, execution), ClusterConfig.SYSTEM_NAME, config);
+  }
+
+  /**
+   * What trains the runs: the late-fusion trainer, or the class named by
+   * {@code modalgrid.worker.execution-class} (a {@link RunExecution} with a public no-argument
+   * constructor; a hook for tests that are about orchestration, not numbers).
+   */
+  public static RunExecution execution(Config config, DatasetCache cache) {
+    String cls = config.hasPath("modalgrid.worker.execution-class") ? config.getString("modalgrid.worker.execution-class") : "";
+    if (cls.isBlank()) return new RunExecutor(cache, new LateFusionTrainer());
+    try {
+      return (RunExecution) Class.forName(cls.trim()).getDeclaredConstructor().newInstance();
+    } catch (ReflectiveOperationException | ClassCastException e) {
+      throw new IllegalArgumentException("modalgrid.worker.execution-class: cannot create '" + cls + "': " + e, e);
+    }
+  }
+}
