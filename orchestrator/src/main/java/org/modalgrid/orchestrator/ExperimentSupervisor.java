@@ -316,6 +316,14 @@ public final class ExperimentSupervisor extends AbstractBehavior<ExperimentSuper
     return ClusterConfig.nodeId(a.host().isDefined() ? a : selfAddress);
   }
 
+  /** Sorts cpu:2 before cpu:10. */
+  private static String deviceKey(String device) {
+    int colon = device.indexOf(':');
+    if (colon < 0) return device;
+    String n = device.substring(colon + 1);
+    return device.substring(0, colon) + ":" + "0".repeat(Math.max(0, 6 - n.length())) + n;
+  }
+
   private static String deviceOf(ActorRef<?> ref) {
     String name = ref.path().name();
     return name.startsWith("slot-") ? name.substring(5).replaceFirst("-", ":") : name;
@@ -510,6 +518,7 @@ public final class ExperimentSupervisor extends AbstractBehavior<ExperimentSuper
       out.add(new SlotInfo(w.node + "/" + w.device, w.node, w.device, w.runId != null, w.runId,
           n.reachable, n.draining, n.quarantined));
     }
+    out.sort(java.util.Comparator.comparing(SlotInfo::node).thenComparing(x -> deviceKey(x.device())));
     msg.replyTo().tell(out);
     return this;
   }
