@@ -67,30 +67,15 @@ final class ServeCommand implements Callable<Integer> {
       System.err.println("modalgrid: --cluster needs --host to be this machine's address as the workers reach it, not " + host);
       return 2;
     }
-    Config config;
+    Served served;
     try {
-      config = cluster ? ClusterConfig.orchestrator(host, clusterPort) : ConfigFactory.load();
-    } catch (IllegalArgumentException e) {
+      served = start(cluster, host, clusterPort, http, token, slots, runsDir, ConfigFactory.empty());
+    } catch (IllegalArgumentException | IllegalStateException e) {
       System.err.println("modalgrid: " + e.getMessage());
       return 2;
     }
-    Orchestrator orch;
-    try {
-      orch = LocalRun.startLocal(slots, runsDir, config);
-    } catch (RuntimeException e) {
-      System.err.println("modalgrid: cannot start the orchestrator" + (cluster ? " on " + host + ":" + clusterPort : "")
-          + ": " + rootMessage(e));
-      return 2;
-    }
-    HttpServer server;
-    try {
-      server = HttpServer.start(orch, host, http, token);
-    } catch (IllegalStateException e) {
-      orch.close();
-      System.err.println("modalgrid: " + e.getMessage());
-      return 2;
-    }
-    if (cluster) orch.serveDataAt("http://" + hostForUrl(host) + ":" + server.address().getPort());
+    Orchestrator orch = served.orch();
+    HttpServer server = served.server();
     CountDownLatch stopped = new CountDownLatch(1);
     Runtime.getRuntime().addShutdownHook(new Thread(() -> {
       server.stop();
@@ -109,6 +94,43 @@ final class ServeCommand implements Callable<Integer> {
     System.out.flush();
     stopped.await();
     return 0;
+  }
+
+  /** A started orchestrator and its HTTP server. */
+  record Served(Orchestrator orch, HttpServer server) implements AutoCloseable {
+    @Override
+    public void close() {
+      server.stop();
+      orch.close();
+    }
+  }
+
+  /**
+   * Starts what {@code serve} runs: the orchestrator with {@code slots} local slots (in cluster
+   * mode the orchestrator node of a cluster on {@code host:clusterPort}) and the HTTP API; in
+   * cluster mode the supervisor is told where workers fetch dataset files.
+   *
+   * @param extra config that takes precedence (tests: faster failure detection)
+   */
+  static Served start(boolean cluster, String host, int clusterPort, int httpPort, String token, int slots,
+      Path runsDir, Config extra) {
+    Config config = extra.withFallback(cluster ? ClusterConfig.orchestrator(host, clusterPort) : ConfigFactory.load());
+    Orchestrator orch;
+    try {
+      orch = LocalRun.startLocal(slots, runsDir, config);
+    } catch (RuntimeException e) {
+      throw new IllegalStateException("cannot start the orchestrator" + (cluster ? " on " + host + ":" + clusterPort : "")
+          + ": " + rootMessage(e), e);
+    }
+    HttpServer server;
+    try {
+      server = HttpServer.start(orch, host, httpPort, token);
+    } catch (RuntimeException e) {
+      orch.close();
+      throw e;
+    }
+    if (cluster) orch.serveDataAt("http://" + hostForUrl(host) + ":" + server.address().getPort());
+    return new Served(orch, server);
   }
 
   static String hostForUrl(String host) {

@@ -134,6 +134,9 @@ public final class ExperimentSupervisor extends AbstractBehavior<ExperimentSuper
     int attempts;
     boolean succeeded;
     ActorRef<RunWorker.Command> worker;
+    /** When the current attempt was handed out, and whether its worker reported it started. */
+    long dispatchedAt;
+    boolean started;
     Chaos chaos = Chaos.NONE;
 
     RunSlot(RunSpec spec) {
@@ -270,6 +273,11 @@ public final class ExperimentSupervisor extends AbstractBehavior<ExperimentSuper
     if (w.runId != null) {
       RunSlot r = runs.get(w.runId);
       if (r != null && r.phase == Phase.RUNNING && ref.equals(r.worker)) {
+        if (!r.started) {
+          // lost before it could report: record the attempt, so that the loss shows in its history
+          aggregator.tell(new Aggregator.Observe(new RunEvent.Started(w.runId, r.attempts, w.node + "/" + w.device,
+              w.device, r.dispatchedAt), false));
+        }
         fail(r, new RunEvent.Failed(w.runId, r.attempts, w.node + "/" + w.device, "worker lost (" + why + ")",
             "worker-lost", true, System.currentTimeMillis()));
       }
@@ -358,6 +366,7 @@ public final class ExperimentSupervisor extends AbstractBehavior<ExperimentSuper
       fail(r, f);
       dispatch();
     } else {
+      if (e instanceof RunEvent.Started) r.started = true;
       aggregator.tell(new Aggregator.Observe(e, false));
     }
     return this;
@@ -414,6 +423,8 @@ public final class ExperimentSupervisor extends AbstractBehavior<ExperimentSuper
       r.phase = Phase.RUNNING;
       r.attempts++;
       r.worker = w.ref;
+      r.dispatchedAt = System.currentTimeMillis();
+      r.started = false;
       w.runId = runId;
       RunSpec spec = r.chaos.apply(r.spec, r.attempts);
       w.ref.tell(new RunWorker.StartRun(spec, r.attempts, eventAdapter, dataUrl));

@@ -405,4 +405,24 @@ class ExperimentSupervisorTest {
     assertEquals(List.of("lost", "succeeded"), r.attempts().stream().map(Attempt::status).toList());
     assertEquals("new/cpu:8", r.attempts().get(1).workerId());
   }
+
+  @Test
+  void aRunLostBeforeItsWorkerReportedStillShowsTheLostAttempt() {
+    Harness h = harness(0, ExperimentSupervisorTest::fakeResult);
+    TestProbe<RunWorker.StartRun> starts = kit.createTestProbe();
+    ActorRef<RunWorker.Command> silent = kit.spawn(puppet(starts), RunWorker.actorName("cpu:5"));
+    ExperimentPlan plan = plan("experiment.seeds=1", "experiment.fractions=[1.0]", "experiment.subsets=[[a]]");
+    TestProbe<ExperimentSupervisor.Submitted> submitted = kit.createTestProbe();
+    h.supervisor().tell(new ExperimentSupervisor.Submit(plan, null, submitted.getRef()));
+    submitted.receiveMessage();
+    starts.receiveMessage(Duration.ofSeconds(10)); // handed out, never acknowledged
+    kit.stop(silent);
+    kit.spawn(RunWorker.create("test/cpu:0", "cpu:0", ExperimentSupervisorTest::fakeResult), RunWorker.actorName("cpu:0"));
+    awaitCompleted(h.updates(), plan.experimentId());
+    RunRecord r = runs(h, plan.experimentId()).get(0);
+    assertEquals(List.of("lost", "succeeded"), r.attempts().stream().map(Attempt::status).toList());
+    assertEquals("cpu:5", r.attempts().get(0).device());
+    assertEquals(1, r.attempts().get(0).number());
+    assertEquals(2, r.attempts().get(1).number());
+  }
 }
