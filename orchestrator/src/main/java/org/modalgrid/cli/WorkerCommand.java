@@ -8,10 +8,10 @@ import java.util.Map;
 import java.util.concurrent.Callable;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.function.Function;
 import org.apache.pekko.actor.typed.ActorSystem;
 import org.apache.pekko.actor.typed.javadsl.Adapter;
 import org.modalgrid.data.DataFetcher;
-import org.modalgrid.data.DatasetCache;
 import org.modalgrid.model.ThreadBudget;
 import org.modalgrid.run.RunExecution;
 import org.modalgrid.worker.ClusterConfig;
@@ -75,10 +75,15 @@ final class WorkerCommand implements Callable<Integer> {
       return 2;
     }
     int threads = Devices.threadsPerSlot(slots, threadsPerSlot);
-    ThreadBudget.apply(threads);
-    RunExecution execution;
     try {
-      execution = WorkerNode.execution(config, new DatasetCache(DatasetCache.DEFAULT_CAPACITY));
+      ThreadBudget.apply(threads);
+    } catch (RuntimeException e) {
+      // the CPU thread budget is the CPU backend's; a GPU backend may not offer every knob
+      System.err.println("modalgrid: warning: cannot set the ND4J thread budget on this backend: " + e.getMessage());
+    }
+    Function<String, RunExecution> executions;
+    try {
+      executions = WorkerNode.executions(config, slots);
     } catch (IllegalArgumentException e) {
       System.err.println("modalgrid: " + e.getMessage());
       return 2;
@@ -89,7 +94,7 @@ final class WorkerCommand implements Callable<Integer> {
     while (true) {
       ActorSystem<Void> system;
       try {
-        system = WorkerNode.start(config, slots, execution);
+        system = WorkerNode.start(config, slots, executions);
       } catch (RuntimeException e) {
         if (stopping.get()) return 0;
         System.err.println("modalgrid: cannot start the worker node on " + advertised + ":" + port + ": "

@@ -1,7 +1,10 @@
 package org.modalgrid.worker;
 
 import com.typesafe.config.Config;
+import java.util.HashMap;
 import java.util.List;
+import java.util.Map;
+import java.util.function.Function;
 import org.apache.pekko.actor.typed.ActorSystem;
 import org.apache.pekko.actor.typed.Behavior;
 import org.apache.pekko.actor.typed.javadsl.Behaviors;
@@ -18,19 +21,39 @@ public final class WorkerNode {
 
   private WorkerNode() {}
 
-  public static Behavior<Void> create(List<String> slots, RunExecution execution) {
+  /** @param executions what trains the runs of each slot, by device */
+  public static Behavior<Void> create(List<String> slots, Function<String, RunExecution> executions) {
     return Behaviors.setup(ctx -> {
       String node = ClusterConfig.nodeId(ctx.getSystem().address());
       for (String device : slots) {
-        ctx.spawn(RunWorker.create(node + "/" + device, device, execution), RunWorker.actorName(device));
+        ctx.spawn(RunWorker.create(node + "/" + device, device, executions.apply(device)), RunWorker.actorName(device));
       }
       return Behaviors.empty();
     });
   }
 
   /** Starts a worker node's actor system with {@code config} (see {@link ClusterConfig#worker}). */
-  public static ActorSystem<Void> start(Config config, List<String> slots, RunExecution execution) {
-    return ActorSystem.create(create(slots, execution), ClusterConfig.SYSTEM_NAME, config);
+  public static ActorSystem<Void> start(Config config, List<String> slots, Function<String, RunExecution> executions) {
+    return ActorSystem.create(create(slots, executions), ClusterConfig.SYSTEM_NAME, config);
+  }
+
+  /**
+   * One execution per slot: CPU slots share one dataset cache (one copy of each dataset in host
+   * memory); each GPU slot has its own, so that its datasets are loaded by its own training
+   * thread, on its own device.
+   */
+  public static Function<String, RunExecution> executions(Config config, List<String> slots) {
+    Map<String, RunExecution> bySlot = new HashMap<>();
+    RunExecution cpu = null;
+    for (String s : slots) {
+      if (Devices.isCuda(s)) {
+        bySlot.put(s, execution(config, new DatasetCache(DatasetCache.DEFAULT_CAPACITY)));
+      } else {
+        if (cpu == null) cpu = execution(config, new DatasetCache(DatasetCache.DEFAULT_CAPACITY));
+        bySlot.put(s, cpu);
+      }
+    }
+    return bySlot::get;
   }
 
   /**
