@@ -15,8 +15,8 @@ import picocli.CommandLine.Option;
 @Command(name = "serve", mixinStandardHelpOptions = true,
     description = {"Run a long-lived orchestrator: experiments arrive over the HTTP API (./modalgrid submit, or",
         "POST /api/v1/experiments), run on local worker slots, and their results stay served after they finish.",
-        "With --cluster it is the orchestrator of a Pekko cluster: worker nodes on other JVMs and machines join it",
-        "(./modalgrid worker --join HOST:PORT) and the runs spread over their slots.",
+        "With --cluster: the orchestrator of a Pekko cluster, which worker nodes on other",
+        "JVMs and machines join (./modalgrid worker --join HOST:PORT); runs spread over their slots.",
         "Stops on Ctrl-C or SIGTERM, unbinding the server first."})
 final class ServeCommand implements Callable<Integer> {
 

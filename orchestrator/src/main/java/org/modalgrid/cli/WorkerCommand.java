@@ -22,10 +22,12 @@ import picocli.CommandLine.Option;
 
 /** {@code modalgrid worker --join HOST:PORT}: a worker node of a cluster started with {@code serve --cluster}. */
 @Command(name = "worker", mixinStandardHelpOptions = true,
-    description = {"Run a worker node: join the orchestrator's cluster (./modalgrid serve --cluster) and train the runs",
-        "it hands to this node's device slots, one run per slot. Dataset files this machine lacks are fetched from",
-        "the orchestrator by content hash and cached. When the cluster downs this node (it was unreachable), it",
-        "joins again. Stops on Ctrl-C or SIGTERM, leaving the cluster (its runs go back to the queue)."})
+    description = {"Run a worker node: join the orchestrator's cluster (serve --cluster) and",
+        "train the runs it hands to this node's device slots, one run per slot.",
+        "Dataset files this machine lacks are fetched from the orchestrator by",
+        "content hash and cached. When the cluster downs this node (it was",
+        "unreachable), it joins again. Stops on Ctrl-C or SIGTERM, leaving the",
+        "cluster (its runs go back to the queue)."})
 final class WorkerCommand implements Callable<Integer> {
 
   @Option(names = "--join", required = true, paramLabel = "HOST:PORT",

@@ -378,7 +378,9 @@ public final class ExperimentSupervisor extends AbstractBehavior<ExperimentSuper
     releaseWorker(r);
     boolean again = f.retryable() && r.attempts < settings.maxAttempts();
     r.phase = again ? Phase.QUEUED : Phase.DONE;
-    if (again) queue.add(r.spec.runId());
+    // a lost worker's run goes first in line: it was under way, and its cell waits for it
+    if (again && f.kind().equals("worker-lost")) queue.addFirst(r.spec.runId());
+    else if (again) queue.add(r.spec.runId());
     aggregator.tell(new Aggregator.Observe(f, again));
   }
 
