@@ -79,6 +79,7 @@ public final class RunWorker extends AbstractBehavior<RunWorker.Command> {
   private final RunExecution execution;
   private final DataFetcher data;
   private final Executor trainingExecutor;
+  private final long progressIntervalNanos;
   private String currentRun;
   private int currentAttempt;
   private AtomicBoolean currentCancel;
@@ -91,6 +92,7 @@ public final class RunWorker extends AbstractBehavior<RunWorker.Command> {
     this.execution = execution;
     this.data = data;
     this.trainingExecutor = ctx.getSystem().dispatchers().lookup(DispatcherSelector.fromConfig(TRAINING_DISPATCHER));
+    this.progressIntervalNanos = ctx.getSystem().settings().config().getDuration("modalgrid.worker.progress-interval").toNanos();
     ctx.getSystem().receptionist().tell(Receptionist.register(SERVICE_KEY, ctx.getSelf()));
   }
 
@@ -124,10 +126,20 @@ public final class RunWorker extends AbstractBehavior<RunWorker.Command> {
     ActorRef<RunEvent> replyTo = msg.replyTo();
     replyTo.tell(new RunEvent.Started(spec.runId(), msg.attempt(), workerId, device, System.currentTimeMillis()));
     getContext().getLog().debug("run {} attempt {} on {}", spec.runId(), msg.attempt(), device);
+    int epochs = spec.train().epochs();
     TrainingListener listener = new TrainingListener() {
+      private long lastSent;
+      private boolean sent;
+
+      /** At most one epoch event per progress interval; the last epoch and evaluated ones always go. */
       @Override
       public void onEpoch(EpochStat stat) {
-        replyTo.tell(new RunEvent.Epoch(spec.runId(), msg.attempt(), stat));
+        long now = System.nanoTime();
+        if (!sent || now - lastSent >= progressIntervalNanos || stat.testMetric() != null || stat.epoch() >= epochs) {
+          sent = true;
+          lastSent = now;
+          replyTo.tell(new RunEvent.Epoch(spec.runId(), msg.attempt(), stat));
+        }
       }
 
       @Override
