@@ -2,11 +2,8 @@ package org.modalgrid.grid;
 
 import com.typesafe.config.ConfigException;
 import com.typesafe.config.ConfigFactory;
-import java.util.ArrayList;
-import java.util.List;
 import java.util.Map;
 import org.modalgrid.data.DataFiles;
-import org.modalgrid.protocol.RunSpec;
 import org.modalgrid.data.DatasetCache;
 import org.modalgrid.data.MultimodalDataset;
 
@@ -21,23 +18,10 @@ public final class Planner {
 
   public static ExperimentPlan plan(ExperimentConfig cfg, DatasetCache cache) {
     MultimodalDataset ds = firstDataset(cfg, cache);
-    return withDataFiles(ExperimentPlan.build(cfg, ds.modalities(), ds.task(), ds.numClasses()));
-  }
-
-  /**
-   * Records in every run the SHA-256 of each file its dataset reads, as they are now: workers
-   * train only on files with these hashes, fetching them from the orchestrator when they lack them.
-   */
-  public static ExperimentPlan withDataFiles(ExperimentPlan plan) {
-    Map<Map<String, Object>, Map<String, String>> byDataset = new java.util.HashMap<>();
-    List<RunSpec> runs = new ArrayList<>(plan.runs().size());
-    for (RunSpec r : plan.runs()) {
-      Map<String, String> files = byDataset.computeIfAbsent(r.dataset(),
-          d -> DataFiles.manifest(ConfigFactory.parseMap(d, "run " + r.runId() + " dataset")));
-      runs.add(files.isEmpty() ? r : r.withFiles(files));
-    }
-    return new ExperimentPlan(plan.experimentId(), plan.config(), plan.modalities(), plan.task(), plan.numClasses(),
-        plan.subsets(), List.copyOf(runs));
+    // Every run records the SHA-256 of each file its dataset reads, as they are now: workers train
+    // only on files with these hashes, fetching them from the orchestrator when they lack them.
+    return ExperimentPlan.build(cfg, ds.modalities(), ds.task(), ds.numClasses(),
+        d -> DataFiles.manifest(ConfigFactory.parseMap(d, cfg.source() + ": dataset")));
   }
 
   /** The dataset at the first point of the dataset axes, for the first seed. */
