@@ -14,8 +14,9 @@ import org.modalgrid.run.RunExecution;
 import org.modalgrid.run.RunExecutor;
 
 /**
- * The root of a worker node: one {@link RunWorker} per device slot. The slots register with the
- * Receptionist; the orchestrator's supervisor finds them there and hands them runs.
+ * The root of a worker node: one {@link RunWorker} per device slot, and an
+ * {@link OrchestratorWatch}. The slots register with the Receptionist; the orchestrator's
+ * supervisor finds them there and hands them runs.
  */
 public final class WorkerNode {
 
@@ -27,6 +28,9 @@ public final class WorkerNode {
       String node = ClusterConfig.nodeId(ctx.getSystem().address());
       for (String device : slots) {
         ctx.spawn(RunWorker.create(node + "/" + device, device, executions.apply(device)), RunWorker.actorName(device));
+      }
+      if (ClusterConfig.isClustered(ctx.getSystem().settings().config())) {
+        ctx.spawn(OrchestratorWatch.create(), "orchestrator-watch");
       }
       return Behaviors.empty();
     });
