@@ -1288,6 +1288,13 @@
     }
   }
 
+  const NODE_STATES = {
+    draining: 'finishing its runs, taking no new ones',
+    drained: 'drained: takes no new runs',
+    quarantined: 'its runs failed several times in a row: takes no new runs until resumed',
+    unreachable: 'the cluster cannot reach this node; its runs return to the queue if it stays so',
+  };
+
   function renderWorkers(w) {
     const total = w.slots_total || 0, busy = w.slots_busy || 0;
     const pct = total ? (100 * busy) / total : 0;
@@ -1298,7 +1305,14 @@
     el.workers.innerHTML = nodes.map((n) => {
       const slots = n.slots || [];
       const nb = slots.filter((s) => s.busy).length;
-      return `<div class="node"><div class="node-head"><b>${esc(n.node)}</b><span class="muted">${nb}/${slots.length} busy</span></div>` +
+      const state = n.state || 'active';
+      const badge = state === 'active' ? '' : `<span class="node-state ${esc(state)}" title="${esc(NODE_STATES[state] || state)}">${esc(state)}</span>`;
+      const act = state === 'unreachable' ? ''
+        : (n.draining || n.quarantined)
+          ? `<button type="button" class="link" data-node-action="resume" data-node="${esc(n.node)}" title="Give this node runs again">resume</button>`
+          : `<button type="button" class="link" data-node-action="drain" data-node="${esc(n.node)}" title="Finish its runs and take no new ones">drain</button>`;
+      return `<div class="node ${esc(state)}"><div class="node-head"><span><b>${esc(n.node)}</b>${badge}</span>` +
+        `<span class="muted">${nb}/${slots.length} busy ${act}</span></div>` +
         slots.map((s) => {
           const mine = s.run && S.runs.has(s.run);
           const r = mine ? S.runs.get(s.run) : null;
@@ -1444,7 +1458,14 @@
       else if (b.dataset.action === 'cancel') action(`runs/${id}/cancel`, 'Cancel');
     });
 
-    el.workers.addEventListener('click', (ev) => {
+    el.workers.addEventListener('click', async (ev) => {
+      const n = ev.target.closest('[data-node-action]');
+      if (n) {
+        const what = n.dataset.nodeAction === 'drain' ? 'Drain' : 'Resume';
+        await action(`workers/${encodeURIComponent(n.dataset.node)}/${n.dataset.nodeAction}`, what);
+        refreshWorkersSoon();
+        return;
+      }
       const b = ev.target.closest('[data-select-run]');
       if (b) selectRun(b.dataset.selectRun);
     });

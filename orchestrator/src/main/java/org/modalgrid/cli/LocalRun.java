@@ -56,19 +56,27 @@ public final class LocalRun {
 
   /** The ND4J thread budget of one slot when {@code slots} share this machine's cores. */
   public static int threadsPerSlot(int slots) {
-    return Math.max(1, Runtime.getRuntime().availableProcessors() / slots);
+    return Math.max(1, Runtime.getRuntime().availableProcessors() / Math.max(1, slots));
   }
 
   /** Starts an orchestrator with {@code workers} local CPU slots and the real trainer. */
   public static Orchestrator startLocal(int workers, Path runsDir) {
-    return startLocal(workers, runsDir, null);
+    return startLocal(workers, runsDir, null, ConfigFactory.load());
   }
 
   /** The same, keeping results in {@code store} (null: memory only); the orchestrator closes it. */
   public static Orchestrator startLocal(int workers, Path runsDir, ResultStore store) {
+    return startLocal(workers, runsDir, store, ConfigFactory.load());
+  }
+
+  /**
+   * The same with the actor system's config of one's own (cluster mode: {@code ClusterConfig.orchestrator}),
+   * keeping results in {@code store} (null: memory only); the orchestrator closes it.
+   */
+  public static Orchestrator startLocal(int workers, Path runsDir, ResultStore store, com.typesafe.config.Config config) {
     ThreadBudget.apply(threadsPerSlot(workers));
     DatasetCache cache = new DatasetCache(DatasetCache.DEFAULT_CAPACITY);
-    return Orchestrator.start("modalgrid", ConfigFactory.load(),
+    return Orchestrator.start("modalgrid", config,
         new Orchestrator.Settings(cpuSlots(workers), runsDir, Orchestrator.Settings.defaultMaxAttempts()),
         cache, new RunExecutor(cache, new LateFusionTrainer()), store);
   }

@@ -9,8 +9,8 @@ import picocli.CommandLine.Command;
         "Grid experiments on multimodal late-fusion learning: for every modality subset x training fraction x seed",
         "(x dataset axes), train a late-fusion model, measure the test risk and the latent quality eta, and",
         "report gamma_S(M,N) = eta(M) - eta(N) beside the test-risk difference (Huang et al., NeurIPS 2021)."},
-    subcommands = {RunCommand.class, ServeCommand.class, ExportCommand.class, ClientCommands.Submit.class,
-        ClientCommands.Extend.class,
+    subcommands = {RunCommand.class, ServeCommand.class, WorkerCommand.class, ExportCommand.class,
+        ClientCommands.Submit.class, ClientCommands.Extend.class,
         ClientCommands.Status.class, ClientCommands.Watch.class, ClientCommands.Retry.class, ClientCommands.Cancel.class,
         ClientCommands.TablesCmd.class, CommandLine.HelpCommand.class})
 public final class Main {

@@ -29,6 +29,16 @@ public record ExperimentPlan(String experimentId, ExperimentConfig config, List<
   }
 
   public static ExperimentPlan build(ExperimentConfig cfg, List<String> modalities, Task task, int numClasses) {
+    return build(cfg, modalities, task, numClasses, dataset -> Map.of());
+  }
+
+  /**
+   * @param filesOf the files a resolved dataset block reads, name to SHA-256 (see
+   *                {@link org.modalgrid.data.DataFiles#manifest}); they become part of each run
+   *                (its id included: other file content, other numbers, another run)
+   */
+  public static ExperimentPlan build(ExperimentConfig cfg, List<String> modalities, Task task, int numClasses,
+      java.util.function.Function<Map<String, Object>, Map<String, String>> filesOf) {
     GridSettings g = cfg.grid();
     List<List<String>> subsets = subsets(g, modalities, cfg.source());
     List<Map<String, Object>> axisPoints = GridSettings.axisPoints(g.axes());
@@ -42,13 +52,15 @@ public record ExperimentPlan(String experimentId, ExperimentConfig config, List<
     }
     List<RunSpec> runs = new ArrayList<>(cells.size());
     Map<String, Map<String, Object>> datasetByPoint = new LinkedHashMap<>();
+    Map<Map<String, Object>, Map<String, String>> filesByDataset = new java.util.HashMap<>();
     List<String> ids = new ArrayList<>();
     for (Cell c : cells) {
       Map<String, Object> ds = datasetByPoint.computeIfAbsent(ContentHash.canonicalJson(c.axes()),
           k -> cfg.datasetMapFor(c.axes()));
-      String runId = runId(c, ds, cfg);
+      Map<String, String> files = filesByDataset.computeIfAbsent(ds, filesOf);
+      String runId = runId(c, ds, files, cfg);
       ids.add(runId);
-      runs.add(new RunSpec(runId, null, c, ds, cfg.model(), cfg.train(), cfg.probe(), false));
+      runs.add(new RunSpec(runId, null, c, ds, cfg.model(), cfg.train(), cfg.probe(), false, files));
     }
     String experimentId = g.name() + "-" + ContentHash.of(ids.stream().sorted().toList(), 8);
     List<RunSpec> withExperiment = runs.stream().map(r -> r.withExperiment(experimentId)).toList();
@@ -60,6 +72,11 @@ public record ExperimentPlan(String experimentId, ExperimentConfig config, List<
    * gives equal ids, whichever experiment asks.
    */
   public static String runId(Cell cell, Map<String, Object> dataset, ExperimentConfig cfg) {
+    return runId(cell, dataset, Map.of(), cfg);
+  }
+
+  /** The same, with the SHA-256 of the dataset's files (none for generated data: ids as without). */
+  public static String runId(Cell cell, Map<String, Object> dataset, Map<String, String> files, ExperimentConfig cfg) {
     Map<String, Object> content = new LinkedHashMap<>();
     content.put("subset", cell.subset());
     content.put("fraction", cell.fraction());
@@ -68,6 +85,7 @@ public record ExperimentPlan(String experimentId, ExperimentConfig config, List<
     content.put("model", cfg.model());
     content.put("train", cfg.train());
     content.put("probe", cfg.probe());
+    if (!files.isEmpty()) content.put("files", new java.util.TreeMap<>(files));
     return "r" + ContentHash.of(content, 12);
   }
 

@@ -1,7 +1,9 @@
 package org.modalgrid.grid;
 
 import com.typesafe.config.ConfigException;
+import com.typesafe.config.ConfigFactory;
 import java.util.Map;
+import org.modalgrid.data.DataFiles;
 import org.modalgrid.data.DatasetCache;
 import org.modalgrid.data.MultimodalDataset;
 
@@ -16,7 +18,10 @@ public final class Planner {
 
   public static ExperimentPlan plan(ExperimentConfig cfg, DatasetCache cache) {
     MultimodalDataset ds = firstDataset(cfg, cache);
-    return ExperimentPlan.build(cfg, ds.modalities(), ds.task(), ds.numClasses());
+    // Every run records the SHA-256 of each file its dataset reads, as they are now: workers train
+    // only on files with these hashes, fetching them from the orchestrator when they lack them.
+    return ExperimentPlan.build(cfg, ds.modalities(), ds.task(), ds.numClasses(),
+        d -> DataFiles.manifest(ConfigFactory.parseMap(d, cfg.source() + ": dataset")));
   }
 
   /** The dataset at the first point of the dataset axes, for the first seed. */

@@ -98,6 +98,9 @@ public final class ApiJson {
       ArrayNode list = byNode.computeIfAbsent(s.node(), n -> {
         ObjectNode node = nodes.addObject();
         node.put("node", n);
+        node.put("reachable", s.reachable());
+        node.put("draining", s.draining());
+        node.put("quarantined", s.quarantined());
         return node.putArray("slots");
       });
       ObjectNode so = list.addObject();
@@ -105,6 +108,16 @@ public final class ApiJson {
       so.put("device", s.device());
       so.put("busy", s.busy());
       if (s.runId() == null) so.putNull("run"); else so.put("run", s.runId());
+    }
+    for (var n : nodes) {
+      ObjectNode node = (ObjectNode) n;
+      boolean busy = false;
+      for (var slot : node.get("slots")) busy |= slot.get("busy").asBoolean();
+      String state = !node.get("reachable").asBoolean() ? "unreachable"
+          : node.get("quarantined").asBoolean() ? "quarantined"
+          : node.get("draining").asBoolean() ? (busy ? "draining" : "drained")
+          : "active";
+      node.put("state", state);
     }
     return o;
   }

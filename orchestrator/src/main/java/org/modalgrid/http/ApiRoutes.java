@@ -77,11 +77,36 @@ public final class ApiRoutes extends AllDirectives {
   private Route api() {
     return concat(
         path("health", () -> get(() -> complete(json(StatusCodes.OK, health())))),
-        path("workers", () -> get(() -> respond(orch.workers().thenApply(w -> json(StatusCodes.OK, ApiJson.workers(w)))))),
+        pathPrefix("workers", this::workers),
+        path(PathMatchers.segment("data").slash(PathMatchers.segment()), this::dataFile),
         path("events", () -> get(() -> parameterOptional("experiment", this::events))),
         pathPrefix("experiments", this::experiments),
         pathPrefix("runs", this::runs),
         pathEndOrSingleSlash(() -> complete(json(StatusCodes.OK, health()))));
+  }
+
+  private Route workers() {
+    return concat(
+        pathEndOrSingleSlash(() -> get(() -> respond(orch.workers().thenApply(w -> json(StatusCodes.OK, ApiJson.workers(w)))))),
+        path(PathMatchers.segment().slash("drain"),
+            node -> post(() -> authorized(() -> respond(orch.drain(node).thenApply(this::replied))))),
+        path(PathMatchers.segment().slash("resume"),
+            node -> post(() -> authorized(() -> respond(orch.resumeWorker(node).thenApply(this::replied))))));
+  }
+
+  /** A dataset file of a submitted experiment, by SHA-256, for worker nodes that lack it. */
+  private Route dataFile(String sha256) {
+    return get(() -> {
+      if (!org.modalgrid.data.FileHashes.isSha256(sha256)) {
+        return complete(json(StatusCodes.BAD_REQUEST, ApiJson.error("invalid file hash '" + sha256 + "'",
+            "expected 64 lower-case hex digits (SHA-256)")));
+      }
+      return orch.dataFiles().file(sha256)
+          .filter(java.nio.file.Files::isRegularFile)
+          .map(f -> getFromFile(f.toFile(), ContentTypes.APPLICATION_OCTET_STREAM))
+          .orElseGet(() -> complete(json(StatusCodes.NOT_FOUND, ApiJson.error("no dataset file with sha256 " + sha256,
+              "only files of submitted experiments are served"))));
+    });
   }
 
   private Route experiments() {

@@ -55,6 +55,7 @@ public final class Orchestrator implements AutoCloseable {
   private final DatasetCache cache;
   private final Path runsDir;
   private final ResultStore store;
+  private final DataFileRegistry dataFiles = new DataFileRegistry();
   private final ExecutorService planning = Executors.newSingleThreadExecutor(r -> {
     Thread t = new Thread(r, "modalgrid-planner");
     t.setDaemon(true);
@@ -120,6 +121,7 @@ public final class Orchestrator implements AutoCloseable {
    * @param extendsId the experiment this one extends, or null
    */
   public CompletionStage<ExperimentSupervisor.Submitted> submit(ExperimentPlan plan, Path dir, String extendsId) {
+    dataFiles.register(plan);
     if (store == null) {
       Path target = dir != null ? dir : runsDir == null ? null : runsDir.resolve(folderName(plan.config().name()));
       return ask(supervisor, r -> new ExperimentSupervisor.Submit(plan, target, r));
@@ -233,6 +235,24 @@ public final class Orchestrator implements AutoCloseable {
   public CompletionStage<List<ExperimentSupervisor.SlotInfo>> workers() {
     return ask(supervisor, ExperimentSupervisor.GetWorkers::new);
   }
+
+  /** Lets a worker node finish its runs and gives it no new ones. */
+  public CompletionStage<ExperimentSupervisor.Reply> drain(String node) {
+    return ask(supervisor, r -> new ExperimentSupervisor.Drain(node, r));
+  }
+
+  /** Gives a drained or quarantined worker node runs again. */
+  public CompletionStage<ExperimentSupervisor.Reply> resumeWorker(String node) {
+    return ask(supervisor, r -> new ExperimentSupervisor.ResumeWorker(node, r));
+  }
+
+  /** Tells the supervisor where worker nodes fetch dataset files: this orchestrator's HTTP address. */
+  public void serveDataAt(String url) {
+    supervisor.tell(new ExperimentSupervisor.ServeDataAt(url));
+  }
+
+  /** Dataset files of submitted experiments, served to worker nodes by hash. */
+  public DataFileRegistry dataFiles() { return dataFiles; }
 
   private <Req, Res> CompletionStage<Res> ask(RecipientRef<Req> target, Function<ActorRef<Res>, Req> message) {
     return AskPattern.ask(target, message::apply, ASK_TIMEOUT, system.scheduler());

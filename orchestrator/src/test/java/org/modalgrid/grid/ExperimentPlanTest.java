@@ -76,6 +76,20 @@ class ExperimentPlanTest {
   }
 
   @Test
+  void theContentOfTheDatasetFilesIsPartOfEveryRun() {
+    ExperimentConfig c = ExperimentConfig.parse("t.conf", ExperimentConfigTest.BASE, List.of());
+    ExperimentPlan none = ExperimentPlan.build(c, MODS, Task.CLASSIFICATION, 3);
+    ExperimentPlan v1 = ExperimentPlan.build(c, MODS, Task.CLASSIFICATION, 3, d -> java.util.Map.of("x.csv", "a".repeat(64)));
+    ExperimentPlan v2 = ExperimentPlan.build(c, MODS, Task.CLASSIFICATION, 3, d -> java.util.Map.of("x.csv", "b".repeat(64)));
+    assertEquals(java.util.Map.of("x.csv", "a".repeat(64)), v1.runs().get(0).files());
+    assertTrue(none.runs().get(0).files().isEmpty());
+    // other file content: other runs, another experiment (so a resubmission after the data changed trains again)
+    assertNotEquals(v1.runs().get(0).runId(), v2.runs().get(0).runId());
+    assertNotEquals(v1.experimentId(), v2.experimentId());
+    assertNotEquals(none.runs().get(0).runId(), v1.runs().get(0).runId());
+  }
+
+  @Test
   void contentHashIgnoresNumberSpellingAndKeyOrder() {
     assertEquals(ContentHash.of(java.util.Map.of("x", 1, "y", 2.50), 16),
         ContentHash.of(java.util.Map.of("y", 2.5, "x", 1.0), 16));

@@ -363,4 +363,66 @@ public class ApiServerTest {
     assertEquals(12, state.size());
     assertTrue(state.values().stream().allMatch("succeeded"::equals), state.toString());
   }
+
+  @Test
+  void workerNodesCanBeDrainedAndResumed(@TempDir Path runs) throws Exception {
+    start(TOKEN, runs, (s, l) -> fake(s, l, 2));
+    JsonNode node = get("/api/v1/workers").json().get("nodes").get(0);
+    String id = node.get("node").asText();
+    assertEquals("active", node.get("state").asText());
+    assertFalse(node.get("draining").asBoolean());
+    assertFalse(node.get("quarantined").asBoolean());
+    assertTrue(node.get("reachable").asBoolean());
+
+    assertError(call("POST", "/api/v1/workers/" + id + "/drain", null, null), 401, "needs a token");
+    assertError(call("POST", "/api/v1/workers/10.0.0.9:2552/drain", null, TOKEN), 404, "no worker node '10.0.0.9:2552'");
+    Resp drained = call("POST", "/api/v1/workers/" + id + "/drain", null, TOKEN);
+    assertEquals(202, drained.status(), drained.text());
+    node = get("/api/v1/workers").json().get("nodes").get(0);
+    assertTrue(node.get("draining").asBoolean());
+    assertEquals("drained", node.get("state").asText(), "draining with nothing left to run");
+
+    // a drained node takes no runs: a submitted experiment waits
+    String exp = submit(TOKEN);
+    Thread.sleep(300);
+    assertEquals("queued", get("/api/v1/experiments/" + exp).json().get("status").asText());
+    assertEquals(202, call("POST", "/api/v1/workers/" + id + "/resume", null, TOKEN).status());
+    awaitStatus(exp, "succeeded");
+  }
+
+  @Test
+  void datasetFilesOfSubmittedExperimentsAreServedByHashAndNothingElse(@TempDir Path runs, @TempDir Path data)
+      throws Exception {
+    StringBuilder text = new StringBuilder();
+    StringBuilder labels = new StringBuilder();
+    for (int i = 0; i < 40; i++) {
+      text.append(i % 3).append(',').append(i % 5).append(',').append(i * 0.5).append('\n');
+      labels.append(i % 2).append('\n');
+    }
+    java.nio.file.Files.writeString(data.resolve("text.csv"), text);
+    java.nio.file.Files.writeString(data.resolve("labels.csv"), labels);
+    java.nio.file.Files.writeString(data.resolve("secret.csv"), "not part of any experiment\n");
+    start(null, runs, (s, l) -> fake(s, l, 1));
+    String sha = org.modalgrid.data.FileHashes.sha256(data.resolve("text.csv"));
+    assertError(get("/api/v1/data/" + sha), 404, "only files of submitted experiments are served");
+    assertError(get("/api/v1/data/not-a-hash"), 400, "expected 64 lower-case hex digits");
+
+    String experiment = """
+        experiment { name = files, seeds = 1, subsets = all, fractions = [1.0] }
+        dataset { source = multiview-files, dir = "%s", modalities { text = text.csv }, labels = labels.csv }
+        train.epochs = 2
+        """.formatted(data.toString().replace("\\", "/"));
+    Resp r = call("POST", "/api/v1/experiments", experiment, null);
+    assertEquals(201, r.status(), r.text());
+    Resp file = get("/api/v1/data/" + sha);
+    assertEquals(200, file.status());
+    assertEquals(text.toString(), file.text());
+    assertEquals("application/octet-stream", file.raw().headers().firstValue("Content-Type").orElse(""));
+    assertEquals(200, get("/api/v1/data/" + org.modalgrid.data.FileHashes.sha256(data.resolve("labels.csv"))).status());
+    assertEquals(404, get("/api/v1/data/" + org.modalgrid.data.FileHashes.sha256(data.resolve("secret.csv"))).status());
+    // the runs carry the hashes the worker checks
+    JsonNode run = get("/api/v1/experiments/" + r.json().get("id").asText() + "/runs").json().get("runs").get(0);
+    assertEquals(200, get("/api/v1/runs/" + run.get("id").asText()).status());
+    awaitStatus(r.json().get("id").asText(), "succeeded");
+  }
 }

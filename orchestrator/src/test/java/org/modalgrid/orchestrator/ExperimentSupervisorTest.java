@@ -226,4 +226,203 @@ class ExperimentSupervisorTest {
     assertEquals("test/cpu:0", r.attempts().get(1).workerId());
     never.countDown();
   }
+
+  static ExperimentSupervisor.SlotInfo onlySlot(ActorTestKit kit, ActorRef<ExperimentSupervisor.Command> supervisor) {
+    TestProbe<List<ExperimentSupervisor.SlotInfo>> p = kit.createTestProbe();
+    for (int i = 0; i < 100; i++) {
+      supervisor.tell(new ExperimentSupervisor.GetWorkers(p.getRef()));
+      List<ExperimentSupervisor.SlotInfo> slots = p.receiveMessage();
+      if (slots.size() == 1) return slots.get(0);
+      try {
+        Thread.sleep(50);
+      } catch (InterruptedException e) {
+        throw new IllegalStateException(e);
+      }
+    }
+    throw new AssertionError("the slot never registered");
+  }
+
+  long count(Harness h, String experimentId, RunState state) {
+    return runs(h, experimentId).stream().filter(r -> r.state() == state).count();
+  }
+
+  @Test
+  void aDrainedNodeFinishesItsRunAndTakesNoNewOneUntilResumed() throws Exception {
+    CountDownLatch release = new CountDownLatch(1);
+    AtomicInteger started = new AtomicInteger();
+    Harness h = harness(1, (spec, l) -> {
+      if (started.incrementAndGet() == 1) {
+        try {
+          release.await(20, TimeUnit.SECONDS);
+        } catch (InterruptedException e) {
+          throw new IllegalStateException(e);
+        }
+      }
+      return fakeResult(spec, l);
+    });
+    ExperimentPlan plan = plan("experiment.seeds=1", "experiment.fractions=[1.0]");
+    TestProbe<ExperimentSupervisor.Submitted> submitted = kit.createTestProbe();
+    h.supervisor().tell(new ExperimentSupervisor.Submit(plan, null, submitted.getRef()));
+    submitted.receiveMessage();
+    String node = onlySlot(kit, h.supervisor()).node();
+
+    TestProbe<ExperimentSupervisor.Reply> reply = kit.createTestProbe();
+    h.supervisor().tell(new ExperimentSupervisor.Drain("10.9.9.9:2552", reply.getRef()));
+    assertEquals("not-found", reply.receiveMessage().status());
+    h.supervisor().tell(new ExperimentSupervisor.Drain(node, reply.getRef()));
+    ExperimentSupervisor.Reply drained = reply.receiveMessage();
+    assertEquals("ok", drained.status());
+    assertEquals(1, drained.runIds().size(), "the run in flight is finished, not dropped");
+    release.countDown();
+
+    // the run in flight succeeds; the other two stay queued on an idle, draining slot
+    h.updates().fishForMessage(Duration.ofSeconds(10), u -> u instanceof Aggregator.RunChanged c
+        && c.record().state() == RunState.SUCCEEDED
+        ? org.apache.pekko.actor.testkit.typed.javadsl.FishingOutcomes.complete()
+        : org.apache.pekko.actor.testkit.typed.javadsl.FishingOutcomes.continueAndIgnore());
+    Thread.sleep(300);
+    ExperimentSupervisor.SlotInfo slot = onlySlot(kit, h.supervisor());
+    assertTrue(slot.draining());
+    assertEquals(false, slot.busy());
+    assertEquals(2, count(h, plan.experimentId(), RunState.QUEUED));
+    assertEquals(1, started.get());
+
+    h.supervisor().tell(new ExperimentSupervisor.ResumeWorker(node, reply.getRef()));
+    assertEquals("ok", reply.receiveMessage().status());
+    Aggregator.ExperimentCompleted done = awaitCompleted(h.updates(), plan.experimentId());
+    assertEquals(3, done.summary().counts().get("succeeded"));
+  }
+
+  @Test
+  void aNodeWhoseRunsKeepFailingIsQuarantinedAndFailuresOfTheRunsOwnDoNotCount() throws Exception {
+    AtomicInteger calls = new AtomicInteger();
+    ActorRef<Aggregator.Command> aggregator = kit.spawn(Aggregator.create());
+    TestProbe<Aggregator.Update> updates = kit.createTestProbe();
+    aggregator.tell(new Aggregator.Subscribe(updates.getRef()));
+    ActorRef<ExperimentSupervisor.Command> supervisor =
+        kit.spawn(ExperimentSupervisor.create(aggregator, new ExperimentSupervisor.Settings(2, 2, false)));
+    kit.spawn(RunWorker.create("test/cpu:0", "cpu:0", (spec, l) -> switch (calls.incrementAndGet()) {
+      case 1 -> throw new org.modalgrid.model.TrainingDivergedException("loss became NaN at epoch 3");
+      case 2, 3 -> throw new IllegalStateException("native crash in the BLAS library");
+      default -> fakeResult(spec, l);
+    }), RunWorker.actorName("cpu:0"));
+    Harness h = new Harness(supervisor, aggregator, updates);
+    ExperimentPlan plan = plan("experiment.seeds=2", "experiment.fractions=[1.0]");
+    TestProbe<ExperimentSupervisor.Submitted> submitted = kit.createTestProbe();
+    supervisor.tell(new ExperimentSupervisor.Submit(plan, null, submitted.getRef()));
+    submitted.receiveMessage();
+
+    // a divergence (the run's fault), then two errors in a row (the node's): quarantined after the second
+    for (int i = 0; i < 100 && !onlySlot(kit, supervisor).quarantined(); i++) Thread.sleep(50);
+    ExperimentSupervisor.SlotInfo slot = onlySlot(kit, supervisor);
+    assertTrue(slot.quarantined(), slot.toString());
+    Thread.sleep(300);
+    assertEquals(3, calls.get(), "no run after the quarantine");
+    assertEquals(3, count(h, plan.experimentId(), RunState.FAILED), "errors and divergence are not retried");
+    assertEquals(3, count(h, plan.experimentId(), RunState.QUEUED));
+
+    TestProbe<ExperimentSupervisor.Reply> reply = kit.createTestProbe();
+    supervisor.tell(new ExperimentSupervisor.ResumeWorker(slot.node(), reply.getRef()));
+    assertEquals("ok", reply.receiveMessage().status());
+    Aggregator.ExperimentCompleted done = awaitCompleted(updates, plan.experimentId());
+    assertEquals(3, done.summary().counts().get("succeeded"));
+    assertEquals(3, done.summary().counts().get("failed"));
+    assertEquals(false, onlySlot(kit, supervisor).quarantined());
+  }
+
+  @Test
+  void onlyTransientFailuresAreRetriedAndOnlyUpToMaxAttempts() {
+    Harness h = harness(1, (spec, l) -> {
+      if (spec.cell().subset().equals(List.of("a"))) throw new OutOfMemoryError("Java heap space");
+      if (spec.cell().subset().equals(List.of("b"))) throw new org.modalgrid.data.DataException("x.csv, line 3: bad");
+      return fakeResult(spec, l);
+    });
+    ExperimentPlan plan = plan("experiment.seeds=1", "experiment.fractions=[1.0]");
+    TestProbe<ExperimentSupervisor.Submitted> submitted = kit.createTestProbe();
+    h.supervisor().tell(new ExperimentSupervisor.Submit(plan, null, submitted.getRef()));
+    submitted.receiveMessage();
+    awaitCompleted(h.updates(), plan.experimentId());
+    for (RunRecord r : runs(h, plan.experimentId())) {
+      switch (r.cell().subsetLabel()) {
+        case "a" -> {
+          assertEquals(RunState.FAILED, r.state());
+          assertEquals(2, r.attempts().size(), "out of memory is transient: tried max-attempts = 2 times");
+          assertTrue(r.attempts().stream().allMatch(a -> a.kind().equals("resources")));
+        }
+        case "b" -> {
+          assertEquals(RunState.FAILED, r.state());
+          assertEquals(1, r.attempts().size(), "bad data is not retried");
+        }
+        default -> assertEquals(RunState.SUCCEEDED, r.state());
+      }
+    }
+  }
+
+  /** A worker slot that only records the StartRun messages it gets: the test answers for it. */
+  static org.apache.pekko.actor.typed.Behavior<RunWorker.Command> puppet(TestProbe<RunWorker.StartRun> starts) {
+    return org.apache.pekko.actor.typed.javadsl.Behaviors.setup(ctx -> {
+      ctx.getSystem().receptionist().tell(
+          org.apache.pekko.actor.typed.receptionist.Receptionist.register(RunWorker.SERVICE_KEY, ctx.getSelf()));
+      return org.apache.pekko.actor.typed.javadsl.Behaviors.receiveMessage(m -> {
+        if (m instanceof RunWorker.StartRun s) starts.getRef().tell(s);
+        return org.apache.pekko.actor.typed.javadsl.Behaviors.same();
+      });
+    });
+  }
+
+  @Test
+  void aLateResultFromALostWorkerIsIgnoredAndTheCellKeepsOneResult() {
+    Harness h = harness(0, ExperimentSupervisorTest::fakeResult);
+    TestProbe<RunWorker.StartRun> starts = kit.createTestProbe();
+    ActorRef<RunWorker.Command> lost = kit.spawn(puppet(starts), RunWorker.actorName("cpu:7"));
+    ExperimentPlan plan = plan("experiment.seeds=1", "experiment.fractions=[1.0]", "experiment.subsets=[[a]]");
+    TestProbe<ExperimentSupervisor.Submitted> submitted = kit.createTestProbe();
+    h.supervisor().tell(new ExperimentSupervisor.Submit(plan, null, submitted.getRef()));
+    submitted.receiveMessage();
+    RunWorker.StartRun first = starts.receiveMessage(Duration.ofSeconds(10));
+    String runId = first.spec().runId();
+    first.replyTo().tell(new org.modalgrid.protocol.RunEvent.Started(runId, 1, "lost/cpu:7", "cpu:7", 1));
+
+    kit.stop(lost);
+    // the run goes back to the queue and a second attempt starts on a new slot
+    TestProbe<RunWorker.StartRun> starts2 = kit.createTestProbe();
+    kit.spawn(puppet(starts2), RunWorker.actorName("cpu:8"));
+    RunWorker.StartRun second = starts2.receiveMessage(Duration.ofSeconds(10));
+    assertEquals(2, second.attempt());
+    second.replyTo().tell(new org.modalgrid.protocol.RunEvent.Started(runId, 2, "new/cpu:8", "cpu:8", 2));
+
+    // the lost worker's result arrives late, then the real one
+    org.modalgrid.protocol.RunResult late = fakeResult(first.spec(), org.modalgrid.model.TrainingListener.NONE);
+    first.replyTo().tell(new org.modalgrid.protocol.RunEvent.Succeeded(runId, 1, "lost/cpu:7",
+        new org.modalgrid.protocol.RunResult(Map.of("accuracy", 1.0, "test_error", 99.0, "test_ce", 9.0), late.eta(),
+            1, late.history(), 1, 1, 1), 3));
+    second.replyTo().tell(new org.modalgrid.protocol.RunEvent.Succeeded(runId, 2, "new/cpu:8", late, 4));
+    first.replyTo().tell(new org.modalgrid.protocol.RunEvent.Failed(runId, 1, "lost/cpu:7", "boom", "error", false, 5));
+    awaitCompleted(h.updates(), plan.experimentId());
+    RunRecord r = runs(h, plan.experimentId()).get(0);
+    assertEquals(RunState.SUCCEEDED, r.state());
+    assertEquals(late.metrics().get("accuracy"), r.result().metrics().get("accuracy"), "the late result is not the one kept");
+    assertEquals(List.of("lost", "succeeded"), r.attempts().stream().map(Attempt::status).toList());
+    assertEquals("new/cpu:8", r.attempts().get(1).workerId());
+  }
+
+  @Test
+  void aRunLostBeforeItsWorkerReportedStillShowsTheLostAttempt() {
+    Harness h = harness(0, ExperimentSupervisorTest::fakeResult);
+    TestProbe<RunWorker.StartRun> starts = kit.createTestProbe();
+    ActorRef<RunWorker.Command> silent = kit.spawn(puppet(starts), RunWorker.actorName("cpu:5"));
+    ExperimentPlan plan = plan("experiment.seeds=1", "experiment.fractions=[1.0]", "experiment.subsets=[[a]]");
+    TestProbe<ExperimentSupervisor.Submitted> submitted = kit.createTestProbe();
+    h.supervisor().tell(new ExperimentSupervisor.Submit(plan, null, submitted.getRef()));
+    submitted.receiveMessage();
+    starts.receiveMessage(Duration.ofSeconds(10)); // handed out, never acknowledged
+    kit.stop(silent);
+    kit.spawn(RunWorker.create("test/cpu:0", "cpu:0", ExperimentSupervisorTest::fakeResult), RunWorker.actorName("cpu:0"));
+    awaitCompleted(h.updates(), plan.experimentId());
+    RunRecord r = runs(h, plan.experimentId()).get(0);
+    assertEquals(List.of("lost", "succeeded"), r.attempts().stream().map(Attempt::status).toList());
+    assertEquals("cpu:5", r.attempts().get(0).device());
+    assertEquals(1, r.attempts().get(0).number());
+    assertEquals(2, r.attempts().get(1).number());
+  }
 }

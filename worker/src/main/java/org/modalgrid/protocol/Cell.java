@@ -1,5 +1,6 @@
 package org.modalgrid.protocol;
 
+import com.fasterxml.jackson.databind.annotation.JsonDeserialize;
 import java.util.List;
 import java.util.Map;
 import java.util.TreeMap;
@@ -14,7 +15,8 @@ import java.util.TreeMap;
  * @param seed     seed index; selects the training sample, the initialisation and any generated data
  * @param axes     dataset axis values, by axis name
  */
-public record Cell(List<String> subset, double fraction, int seed, Map<String, Object> axes)
+public record Cell(List<String> subset, double fraction, int seed,
+    @JsonDeserialize(contentUsing = PlainValueDeserializer.class) Map<String, Object> axes)
     implements CborSerializable {
 
   public Cell {

@@ -4,6 +4,7 @@ import com.typesafe.config.ConfigException;
 import java.util.concurrent.CompletionException;
 import java.util.concurrent.ExecutionException;
 import org.modalgrid.data.DataException;
+import org.modalgrid.data.DataFetchException;
 import org.modalgrid.model.TrainingCancelledException;
 import org.modalgrid.model.TrainingDivergedException;
 
@@ -20,6 +21,7 @@ public final class FailureKinds {
     if (e instanceof TrainingDivergedException) return new Classified("diverged", e.getMessage(), false);
     if (e instanceof TrainingCancelledException) return new Classified("cancelled", e.getMessage(), false);
     if (e instanceof DataException) return new Classified("data", e.getMessage(), false);
+    if (e instanceof DataFetchException) return new Classified("fetch", e.getMessage(), true);
     if (e instanceof ConfigException) return new Classified("config", e.getMessage(), false);
     if (e instanceof OutOfMemoryError) {
       return new Classified("resources", "out of memory: " + e.getMessage(), true);

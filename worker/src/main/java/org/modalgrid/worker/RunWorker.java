@@ -13,6 +13,7 @@ import org.apache.pekko.actor.typed.javadsl.Behaviors;
 import org.apache.pekko.actor.typed.javadsl.Receive;
 import org.apache.pekko.actor.typed.receptionist.Receptionist;
 import org.apache.pekko.actor.typed.receptionist.ServiceKey;
+import org.modalgrid.data.DataFetcher;
 import org.modalgrid.model.EpochStat;
 import org.modalgrid.model.TrainingListener;
 import org.modalgrid.protocol.CborSerializable;
@@ -25,7 +26,10 @@ import org.modalgrid.run.RunExecution;
 /**
  * One device slot: trains one run at a time, off the default dispatcher, and reports started,
  * per-epoch and final events to whoever handed it the run. Registers itself with the
- * Receptionist under {@link #SERVICE_KEY}, so supervisors on any node find it.
+ * Receptionist under {@link #SERVICE_KEY}, so supervisors on any node find it. Before training,
+ * the training thread is bound to the slot's device ({@link Devices#bindCurrentThread}) and the
+ * run's dataset files are checked, and fetched from the orchestrator when this node lacks them
+ * ({@link DataFetcher}).
  */
 public final class RunWorker extends AbstractBehavior<RunWorker.Command> {
 
@@ -36,8 +40,18 @@ public final class RunWorker extends AbstractBehavior<RunWorker.Command> {
 
   public sealed interface Command {}
 
-  /** Train {@code spec} as attempt {@code attempt}; events go to {@code replyTo}. */
-  public record StartRun(RunSpec spec, int attempt, ActorRef<RunEvent> replyTo) implements Command, CborSerializable {}
+  /**
+   * Train {@code spec} as attempt {@code attempt}; events go to {@code replyTo}.
+   *
+   * @param dataUrl the orchestrator's HTTP address, to fetch dataset files this node lacks; null for none
+   */
+  public record StartRun(RunSpec spec, int attempt, ActorRef<RunEvent> replyTo, String dataUrl)
+      implements Command, CborSerializable {
+
+    public StartRun(RunSpec spec, int attempt, ActorRef<RunEvent> replyTo) {
+      this(spec, attempt, replyTo, null);
+    }
+  }
 
   /** Stop the run with this id if it is the one in progress. */
   public record CancelRun(String runId) implements Command, CborSerializable {}
@@ -50,24 +64,35 @@ public final class RunWorker extends AbstractBehavior<RunWorker.Command> {
     return "slot-" + device.replace(':', '-');
   }
 
+  /** A slot whose dataset files are cached under {@code modalgrid.worker.cache-dir}. */
   public static Behavior<Command> create(String workerId, String device, RunExecution execution) {
-    return Behaviors.setup(ctx -> new RunWorker(ctx, workerId, device, execution));
+    return Behaviors.setup(ctx -> new RunWorker(ctx, workerId, device, execution,
+        new DataFetcher(DataFetcher.configuredCacheDir(ctx.getSystem().settings().config()))));
+  }
+
+  public static Behavior<Command> create(String workerId, String device, RunExecution execution, DataFetcher data) {
+    return Behaviors.setup(ctx -> new RunWorker(ctx, workerId, device, execution, data));
   }
 
   private final String workerId;
   private final String device;
   private final RunExecution execution;
+  private final DataFetcher data;
   private final Executor trainingExecutor;
+  private final long progressIntervalNanos;
   private String currentRun;
   private int currentAttempt;
   private AtomicBoolean currentCancel;
 
-  private RunWorker(ActorContext<Command> ctx, String workerId, String device, RunExecution execution) {
+  private RunWorker(ActorContext<Command> ctx, String workerId, String device, RunExecution execution,
+      DataFetcher data) {
     super(ctx);
     this.workerId = workerId;
     this.device = device;
     this.execution = execution;
+    this.data = data;
     this.trainingExecutor = ctx.getSystem().dispatchers().lookup(DispatcherSelector.fromConfig(TRAINING_DISPATCHER));
+    this.progressIntervalNanos = ctx.getSystem().settings().config().getDuration("modalgrid.worker.progress-interval").toNanos();
     ctx.getSystem().receptionist().tell(Receptionist.register(SERVICE_KEY, ctx.getSelf()));
   }
 
@@ -101,10 +126,20 @@ public final class RunWorker extends AbstractBehavior<RunWorker.Command> {
     ActorRef<RunEvent> replyTo = msg.replyTo();
     replyTo.tell(new RunEvent.Started(spec.runId(), msg.attempt(), workerId, device, System.currentTimeMillis()));
     getContext().getLog().debug("run {} attempt {} on {}", spec.runId(), msg.attempt(), device);
+    int epochs = spec.train().epochs();
     TrainingListener listener = new TrainingListener() {
+      private long lastSent;
+      private boolean sent;
+
+      /** At most one epoch event per progress interval; the last epoch and evaluated ones always go. */
       @Override
       public void onEpoch(EpochStat stat) {
-        replyTo.tell(new RunEvent.Epoch(spec.runId(), msg.attempt(), stat));
+        long now = System.nanoTime();
+        if (!sent || now - lastSent >= progressIntervalNanos || stat.testMetric() != null || stat.epoch() >= epochs) {
+          sent = true;
+          lastSent = now;
+          replyTo.tell(new RunEvent.Epoch(spec.runId(), msg.attempt(), stat));
+        }
       }
 
       @Override
@@ -114,7 +149,8 @@ public final class RunWorker extends AbstractBehavior<RunWorker.Command> {
     };
     CompletableFuture<RunResult> future = CompletableFuture.supplyAsync(() -> {
       Thread.currentThread().setName("train-" + device + "-" + spec.runId());
-      return execution.execute(spec, listener);
+      Devices.bindCurrentThread(device);
+      return execution.execute(data.localize(spec, msg.dataUrl()), listener);
     }, trainingExecutor);
     getContext().pipeToSelf(future, (result, error) -> new Done(spec.runId(), msg.attempt(), replyTo, result, error));
     return this;
