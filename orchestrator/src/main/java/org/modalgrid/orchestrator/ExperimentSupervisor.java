@@ -122,6 +122,11 @@ public final class ExperimentSupervisor extends AbstractBehavior<ExperimentSuper
 
   private record WorkerEvent(RunEvent event) implements Command {}
 
+  /** Try to hand out queued runs again (after a slot's "busy" back-off). */
+  private enum Redispatch implements Command { INSTANCE }
+
+  private static final java.time.Duration BUSY_BACKOFF = java.time.Duration.ofSeconds(1);
+
   private record WorkerStopped(ActorRef<RunWorker.Command> worker) implements Command {}
 
   private record MembershipChanged(ClusterEvent.MemberEvent event) implements Command {}
@@ -172,6 +177,8 @@ public final class ExperimentSupervisor extends AbstractBehavior<ExperimentSuper
     final String node;
     final String device;
     String runId;
+    /** A slot that answered "busy" gets no run before this time (it is still finishing another). */
+    long busyUntil;
 
     WorkerSlot(ActorRef<RunWorker.Command> ref, String node, String device) {
       this.ref = ref;
@@ -229,6 +236,10 @@ public final class ExperimentSupervisor extends AbstractBehavior<ExperimentSuper
         .onMessage(ResultNotStored.class, this::onResultNotStored)
         .onMessage(WorkersListed.class, this::onWorkersListed)
         .onMessage(WorkerEvent.class, this::onWorkerEvent)
+        .onMessageEquals(Redispatch.INSTANCE, () -> {
+          dispatch();
+          return this;
+        })
         .onMessage(WorkerStopped.class, m -> onWorkerGone(m.worker(), "worker stopped"))
         .onMessage(Retry.class, this::onRetry)
         .onMessage(RetryFailed.class, this::onRetryFailed)
@@ -400,7 +411,13 @@ public final class ExperimentSupervisor extends AbstractBehavior<ExperimentSuper
       return this;
     }
     if (e instanceof RunEvent.Failed f && f.kind().equals("busy")) {
-      // The slot was taken after all: not a real attempt. Queue the run again, first in line.
+      // The slot was taken after all: not a real attempt. Queue the run again, first in line, and
+      // leave that slot alone for a while instead of offering it the run again at once.
+      WorkerSlot slot = r.worker == null ? null : workers.get(r.worker);
+      if (slot != null) {
+        slot.busyUntil = System.currentTimeMillis() + BUSY_BACKOFF.toMillis();
+        getContext().scheduleOnce(BUSY_BACKOFF, getContext().getSelf(), Redispatch.INSTANCE);
+      }
       releaseWorker(r);
       r.phase = Phase.QUEUED;
       r.attempts--;
@@ -471,8 +488,9 @@ public final class ExperimentSupervisor extends AbstractBehavior<ExperimentSuper
   }
 
   private void dispatch() {
+    long now = System.currentTimeMillis();
     for (WorkerSlot w : workers.values()) {
-      if (w.runId != null || !takesRuns(w)) continue;
+      if (w.runId != null || !takesRuns(w) || w.busyUntil > now) continue;
       String runId = nextQueued();
       if (runId == null) return;
       RunSlot r = runs.get(runId);

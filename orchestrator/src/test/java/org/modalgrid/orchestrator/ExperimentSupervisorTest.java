@@ -425,4 +425,49 @@ class ExperimentSupervisorTest {
     assertEquals(1, r.attempts().get(0).number());
     assertEquals(2, r.attempts().get(1).number());
   }
+
+  /** A slot that answers "busy" is left alone for a while, not offered the run again in a tight loop. */
+  @Test
+  void aBusySlotIsBackedOffNotHammered() {
+    java.util.List<Long> offers = java.util.Collections.synchronizedList(new java.util.ArrayList<>());
+    org.apache.pekko.actor.typed.Behavior<RunWorker.Command> busyOnce =
+        org.apache.pekko.actor.typed.javadsl.Behaviors.setup(ctx -> {
+          ctx.getSystem().receptionist().tell(
+              org.apache.pekko.actor.typed.receptionist.Receptionist.register(RunWorker.SERVICE_KEY, ctx.getSelf()));
+          return org.apache.pekko.actor.typed.javadsl.Behaviors.receive(RunWorker.Command.class)
+              .onMessage(RunWorker.StartRun.class, m -> {
+                offers.add(System.currentTimeMillis());
+                String id = m.spec().runId();
+                long now = System.currentTimeMillis();
+                if (offers.size() == 1) {
+                  m.replyTo().tell(new org.modalgrid.protocol.RunEvent.Failed(id, m.attempt(), "test/cpu:0",
+                      "slot cpu:0 is busy with another run", "busy", true, now));
+                } else {
+                  m.replyTo().tell(new org.modalgrid.protocol.RunEvent.Started(id, m.attempt(), "test/cpu:0", "cpu:0", now));
+                  m.replyTo().tell(new org.modalgrid.protocol.RunEvent.Succeeded(id, m.attempt(), "test/cpu:0",
+                      fakeResult(m.spec(), org.modalgrid.model.TrainingListener.NONE), now));
+                }
+                return org.apache.pekko.actor.typed.javadsl.Behaviors.same();
+              })
+              .build();
+        });
+    ActorRef<Aggregator.Command> aggregator = kit.spawn(Aggregator.create());
+    TestProbe<Aggregator.Update> updates = kit.createTestProbe();
+    aggregator.tell(new Aggregator.Subscribe(updates.getRef()));
+    ActorRef<ExperimentSupervisor.Command> supervisor =
+        kit.spawn(ExperimentSupervisor.create(aggregator, new ExperimentSupervisor.Settings(2)));
+    kit.spawn(busyOnce, RunWorker.actorName("cpu:0"));
+    ExperimentPlan plan = plan("experiment.seeds=1", "experiment.fractions=[1.0]", "experiment.subsets=[[a]]");
+    TestProbe<ExperimentSupervisor.Submitted> submitted = kit.createTestProbe();
+    supervisor.tell(new ExperimentSupervisor.Submit(plan, null, submitted.getRef()));
+    submitted.receiveMessage();
+    Aggregator.ExperimentCompleted done = awaitCompleted(updates, plan.experimentId());
+    assertEquals(1, done.summary().counts().get("succeeded"));
+    assertEquals(2, offers.size(), "offered once, refused as busy, offered again once");
+    assertTrue(offers.get(1) - offers.get(0) >= 900, "the second offer waits for the back-off: "
+        + (offers.get(1) - offers.get(0)) + " ms");
+    TestProbe<java.util.Optional<List<RunRecord>>> p = kit.createTestProbe();
+    aggregator.tell(new Aggregator.GetRuns(plan.experimentId(), null, p.getRef()));
+    assertEquals(1, p.receiveMessage().orElseThrow().get(0).attempts().size(), "a busy answer is not an attempt");
+  }
 }
