@@ -202,6 +202,8 @@ public final class ExperimentSupervisor extends AbstractBehavior<ExperimentSuper
   private final Map<String, List<String>> runsOfExperiment = new LinkedHashMap<>();
   private final ArrayDeque<String> queue = new ArrayDeque<>();
   private final Map<ActorRef<RunWorker.Command>, WorkerSlot> workers = new LinkedHashMap<>();
+  /** Slots that stopped or left, until the Receptionist's listing forgets them too. */
+  private final java.util.Set<ActorRef<RunWorker.Command>> gone = new java.util.HashSet<>();
   private final Map<String, NodeState> nodes = new LinkedHashMap<>();
   /** Cluster mode: the nodes that are members now (up), by node id. */
   private final Set<String> members = new java.util.HashSet<>();
@@ -316,9 +318,12 @@ public final class ExperimentSupervisor extends AbstractBehavior<ExperimentSuper
 
   /** Adds listed slots of member nodes, drops slots no longer listed, then dispatches. */
   private void reconcile() {
+    // A slot known to be gone may still be listed for a while (the listing lags DeathWatch):
+    // never take it back, or a requeued run would be handed to a dead slot and lose an attempt.
+    gone.retainAll(lastListing);
     for (ActorRef<RunWorker.Command> ref : lastListing) {
       String node = nodeOf(ref);
-      if (!workers.containsKey(ref) && (!settings.clustered() || members.contains(node))) {
+      if (!workers.containsKey(ref) && !gone.contains(ref) && (!settings.clustered() || members.contains(node))) {
         workers.put(ref, new WorkerSlot(ref, node, deviceOf(ref)));
         nodes.computeIfAbsent(node, n -> new NodeState());
         getContext().watchWith(ref, new WorkerStopped(ref));
@@ -334,6 +339,7 @@ public final class ExperimentSupervisor extends AbstractBehavior<ExperimentSuper
   private Behavior<Command> onWorkerGone(ActorRef<RunWorker.Command> ref, String why) {
     WorkerSlot w = workers.remove(ref);
     if (w == null) return this;
+    gone.add(ref);
     getContext().getLog().warn("worker slot {} gone: {}", ref.path(), why);
     if (w.runId != null) {
       RunSlot r = runs.get(w.runId);

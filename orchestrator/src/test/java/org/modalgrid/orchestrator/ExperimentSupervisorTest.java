@@ -216,10 +216,10 @@ class ExperimentSupervisorTest {
     kit.spawn(RunWorker.create("test/cpu:0", "cpu:0", ExperimentSupervisorTest::fakeResult), RunWorker.actorName("cpu:0"));
     kit.stop(stuck);
     Aggregator.ExperimentCompleted done = awaitCompleted(updates, plan.experimentId());
-    assertEquals(1, done.summary().counts().get("succeeded"));
     TestProbe<java.util.Optional<List<RunRecord>>> p = kit.createTestProbe();
     aggregator.tell(new Aggregator.GetRuns(plan.experimentId(), null, p.getRef()));
     RunRecord r = p.receiveMessage().orElseThrow().get(0);
+    assertEquals(1, done.summary().counts().get("succeeded"), r.toString());
     assertEquals(2, r.attempts().size());
     assertEquals("lost", r.attempts().get(0).status());
     assertEquals("worker-lost", r.attempts().get(0).kind());
