@@ -126,7 +126,8 @@ public final class MultiviewFilesSource implements DatasetSource {
     Path dir = p.dir();
     if (!Files.isDirectory(dir)) {
       throw new DataException("dataset.dir: folder not found: " + dir.toAbsolutePath().normalize()
-          + " (relative paths are taken from the working directory)");
+          + " (relative paths are taken from the working directory); put one file per modality and the labels"
+          + " there, or point to your folder with --set dataset.dir=DIR");
     }
     Map<String, INDArray> features = new LinkedHashMap<>();
     NumericFiles.Matrix first = null;
